@@ -1,0 +1,209 @@
+"""Extractive answers: the best sentence of the top passages, the short span inside it that the
+question asks for, a confidence, and abstention when the articles do not answer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import jieba.posseg
+import numpy as np
+
+from .bm25 import BM25
+from .encoders import Encoder
+from .passages import Passage
+from .retrieve import Hit, Query
+from .text import cjk_ratio, normalize, split_sentences, tokens
+
+Span = tuple[int, int]
+
+NOT_FOUND = {
+    "zh-Hant": "文章中找不到這個問題的答案。",
+    "zh-Hans": "文章中找不到这个问题的答案。",
+    "en": "The articles do not answer this question.",
+}
+
+# Question types, matched on the normalised (Simplified, lower-case) question; first match wins.
+_QUESTION_TYPES = (
+    ("date", r"何时|什么时候|哪一?年|哪一?月|几月|几时|何年|哪天|哪一天|\bwhen\b|what year|which year|what month|which month|what date"),
+    ("number", r"多少|几|多大|多长|多久|\bhow (?:many|much|large|big|long|old)\b|what (?:number|percentage|share)"),
+    ("person", r"谁|哪位|\bwho(?:m|se)?\b|which (?:person|reporter|official|executive|professor)"),
+    ("place", r"哪里|哪儿|何处|哪个(?:城市|地方|区|国家)|哪区|\bwhere\b|which (?:city|district|country|place)"),
+    ("org", r"哪(?:个|家|间|所)?(?:机构|公司|部门|单位|组织|大学|研究院|机关)|\bwhich (?:body|organi[sz]ation|agency|company|institute|institution|department|university|offices?|regulator)\b"),
+)
+_NUMBER = re.compile(
+    r"(?:超过|超|逾|约|近|多达|达|共)?"
+    r"(?:\d[\d,]*(?:\.\d+)?|[一二两三四五六七八九十百千万亿零〇]+)"
+    r"(?:[十百千万亿]+)?(?:多|余)?"
+    r"(?:%|％|个|家|间|所|项|件|篇|名|人|位|栋|班|次|倍|岁|年|天|小时|分钟|周年|亿港元|亿元|万元|港元|元|美元|平方公里|公里|米|条|座|只|张|批)?"
+    r"(?:以上|以内|左右)?"
+)
+_DATE = re.compile(
+    r"(?:(?:19|20)\d{2}年(?:底|初)?(?:\d{1,2}月)?(?:\d{1,2}日)?|(?:去年|今年|明年)?\d{1,2}月(?:\d{1,2}日)?(?:底|初)?|(?:19|20)\d{2}"
+    r"|(?:january|february|march|april|may|june|july|august|september|october|november|december)(?: \d{1,2},?)?(?: \d{4})?)"
+)
+_POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",)}
+_ORG_SUFFIX = re.compile(r"(?:局|院|部|署|会|公司|大学|集团|银行|中心|政府|办|委员会|研究院|机构|协会|学会|分行|分局|贸发局)$")
+_LATIN_NAME = re.compile(r"\b[A-Z][\w&.'-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][\w&.'-]*)*")
+
+
+def question_type(question: str) -> str | None:
+    """What kind of short answer the question wants: date, number, person, place, org, or None."""
+    q = normalize(question)
+    for kind, pattern in _QUESTION_TYPES:
+        if re.search(pattern, q):
+            return kind
+    return None
+
+
+def candidate_spans(sentence: str, kind: str | None) -> list[Span]:
+    """Spans of ``sentence`` that could answer a question of ``kind`` (offsets into ``sentence``)."""
+    norm = normalize(sentence)
+    if kind == "date":
+        return [m.span() for m in _DATE.finditer(norm)]
+    if kind == "number":
+        return [m.span() for m in _NUMBER.finditer(norm) if re.search(r"[\d一二两三四五六七八九十百千万亿]", m.group())]
+    if kind in _POS:
+        spans, offset = [], 0
+        for word, flag in jieba.posseg.cut(norm):
+            if flag.startswith(_POS[kind]) or (kind == "org" and len(word) > 2 and _ORG_SUFFIX.search(word)):
+                spans.append((offset, offset + len(word)))
+            offset += len(word)
+        spans += [m.span() for m in _LATIN_NAME.finditer(sentence) if kind != "place" or len(m.group()) > 2]
+        return _merge_adjacent(sorted(spans), norm)
+    return []
+
+
+def _merge_adjacent(spans: list[Span], text: str) -> list[Span]:
+    """Join spans that touch or are separated only by 和/及/、 (so "深港政府" or "A和B" stay whole)."""
+    merged: list[Span] = []
+    for s, e in spans:
+        if merged and (s <= merged[-1][1] or text[merged[-1][1] : s] in ("和", "及", "与", "、")):
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of a retrieved passage, scored as an answer."""
+
+    hit: Hit
+    start: int  # offsets into hit.passage.text
+    end: int
+    coverage: float
+    similarity: float
+    score: float
+
+    @property
+    def text(self) -> str:
+        return self.hit.passage.text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The outcome of a question: an extractive answer with its citation, or an abstention."""
+
+    question: str
+    language: str
+    found: bool
+    hits: list[Hit]
+    text: str = ""
+    sentence: str = ""
+    citation: int = 0
+    confidence: float = 0.0
+    message: str = ""
+    sentence_spans: tuple[Span, ...] = field(default=())
+    text_spans: tuple[Span, ...] = field(default=())
+
+
+def coverage(question_tokens: Sequence[str], text_tokens: set[str], bm25: BM25) -> float:
+    """Share of the question's idf mass found in the text; a word no passage has weighs as the rarest."""
+    unique = list(dict.fromkeys(question_tokens))
+    if not unique:
+        return 0.0
+    top = float(np.max(bm25.idf)) if len(bm25.idf) else 1.0
+    weights = [max(bm25.term_idf(t) if bm25.term_idf(t) is not None else top, 0.05) for t in unique]
+    return sum(w for t, w in zip(unique, weights) if t in text_tokens) / sum(weights)
+
+
+def score_sentences(query: Query, hits: Sequence[Hit], encoder: Encoder, bm25: BM25, passages: int) -> list[Candidate]:
+    """Every sentence of the first ``passages`` hits (headings excluded), best first.
+
+    Score: idf-weighted coverage of the question (sentence, plus a share for its passage and heading)
+    blended with the encoder's cosine similarity, with a small prior for the passage's rank.
+    """
+    found: list[tuple[Hit, int, int, float]] = []
+    for hit in hits[:passages]:
+        if hit.passage.kind == "heading":
+            continue
+        context = set(tokens(hit.passage.search_text()))
+        context_cover = coverage(query.tokens, context, bm25)
+        for s in split_sentences(hit.passage.text):
+            cover = 0.7 * coverage(query.tokens, set(tokens(s.text)), bm25) + 0.3 * context_cover
+            found.append((hit, s.start, s.end, cover))
+    if not found:
+        return []
+    vectors = encoder.encode_passages([h.passage.text[s:e] for h, s, e, _ in found])
+    similarity = vectors @ query.vector
+    out = [
+        Candidate(h, s, e, c, float(sim), c + float(sim) + 0.05 / h.rank)
+        for (h, s, e, c), sim in zip(found, similarity)
+    ]
+    return sorted(out, key=lambda c: -c.score)
+
+
+def best_span(sentence: str, question: str, kind: str | None) -> Span | None:
+    """The candidate span of the right kind that the question does not already contain, nearest to the
+    words it shares with the question (the first one when it shares none)."""
+    q_norm = normalize(question)
+    spans = [(s, e) for s, e in candidate_spans(sentence, kind) if normalize(sentence[s:e]) not in q_norm]
+    if not spans:
+        return None
+    norm = normalize(sentence)
+    anchors = [m.start() for t in set(tokens(question)) if len(t) > 1 for m in re.finditer(re.escape(t), norm)]
+    if not anchors:
+        return spans[0]
+    return min(spans, key=lambda sp: min(abs(sp[0] - a) if a < sp[0] else abs(a - sp[1]) for a in anchors))
+
+
+def confidence(candidate: Candidate, cross_lingual: bool) -> float:
+    """How sure we are that the sentence answers: lexical coverage in-language, similarity across."""
+    if cross_lingual:
+        return candidate.similarity
+    return 0.5 * candidate.coverage + 0.5 * candidate.similarity
+
+
+def extract(query: Query, hits: list[Hit], encoder: Encoder, bm25: BM25, passages: int, threshold: float) -> Answer:
+    """The answer to ``query`` from ``hits``: a sentence, a span if the question asks for one, or abstention."""
+    language = query.language
+    abstain = Answer(query.text, language, False, hits, message=NOT_FOUND[language])
+    candidates = score_sentences(query, hits, encoder, bm25, passages)
+    if not candidates:
+        return abstain
+    best = candidates[0]
+    cross = language.startswith("zh") != _is_chinese(best.text)
+    conf = confidence(best, cross)
+    if conf < threshold:
+        return Answer(query.text, language, False, hits, confidence=conf, message=NOT_FOUND[language])
+    passage = best.hit.passage
+    span = best_span(best.text, query.text, question_type(query.text))
+    text_start, text_end = (best.start + span[0], best.start + span[1]) if span else (best.start, best.end)
+    return Answer(
+        question=query.text,
+        language=language,
+        found=True,
+        hits=hits,
+        text=passage.text[text_start:text_end],
+        sentence=best.text,
+        citation=best.hit.rank,
+        confidence=conf,
+        sentence_spans=passage.source_spans(best.start, best.end),
+        text_spans=passage.source_spans(text_start, text_end),
+    )
+
+
+def _is_chinese(text: str) -> bool:
+    return cjk_ratio(text) >= 0.3

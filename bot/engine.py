@@ -1,0 +1,101 @@
+"""The Bot: one loaded index and encoder answering questions; the JSON record every interface returns."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .answer import Answer, extract
+from .encoders import Encoder, load_encoder
+from .errors import QueryError
+from .index import Index, check_fresh, load, read_manifest
+from .retrieve import Hit, Query, Retriever
+from .settings import Settings
+
+
+class Bot:
+    """Answers questions from one index; safe to share between threads (it holds no per-question state)."""
+
+    def __init__(self, index: Index, settings: Settings | None = None, encoder: Encoder | None = None) -> None:
+        self.index = index
+        self.settings = (settings or index.settings).replace(**index.manifest["settings"])
+        self.encoder = encoder or load_encoder(index.manifest["encoder"])
+        self.retriever = Retriever(index, self.encoder, self.settings)
+
+    @classmethod
+    def open(cls, folder: Path, settings: Settings | None = None, check_corpus: bool = True) -> "Bot":
+        """Load the index in ``folder``, refusing a stale one (the message says which command rebuilds it)."""
+        manifest = read_manifest(folder)
+        if check_corpus:
+            check_fresh(manifest, folder, settings)
+        return cls(load(folder), settings)
+
+    def check_question(self, question: str) -> str:
+        """The question stripped, or a QueryError saying why it cannot be asked."""
+        if not isinstance(question, str) or not question.strip():
+            raise QueryError("the question is empty; ask something about the articles")
+        question = question.strip()
+        if len(question) > self.settings.max_question_chars:
+            raise QueryError(f"the question is {len(question):,} characters long; the limit is "
+                             f"{self.settings.max_question_chars:,}: ask about one fact at a time")
+        return question
+
+    def search(self, question: str, k: int | None = None, mode: str | None = None) -> list[Hit]:
+        """The top passages for ``question``."""
+        query = Query(self.check_question(question), self.encoder)
+        return self.retriever.search(query, k or self.settings.k, mode or self.settings.mode)
+
+    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
+        """An extractive answer with its cited passages, or an abstention in the question's language."""
+        query = Query(self.check_question(question), self.encoder)
+        k = k or self.settings.k
+        if not 1 <= k <= 100:
+            raise QueryError(f"k must be between 1 and 100, not {k}")
+        hits = self.retriever.search(query, k, mode or self.settings.mode)
+        return extract(query, hits, self.encoder, self.index.bm25, self.settings.answer_passages,
+                       self.settings.abstain_threshold)
+
+    def ask_json(self, question: str, k: int | None = None, mode: str | None = None) -> dict:
+        """``ask`` as the CLI/API JSON object, with its latency."""
+        started = time.perf_counter()
+        answer = self.ask(question, k, mode)
+        return answer_json(answer, (time.perf_counter() - started) * 1000)
+
+
+def answer_json(answer: Answer, latency_ms: float) -> dict:
+    """The stable JSON schema of an answer (see the README's CLI contract)."""
+    return {
+        "question": answer.question,
+        "language": answer.language,
+        "found": answer.found,
+        "answer": {
+            "text": answer.text,
+            "sentence": answer.sentence,
+            "citation": answer.citation,
+            "confidence": round(answer.confidence, 4),
+            "sentence_spans": [list(s) for s in answer.sentence_spans],
+            "text_spans": [list(s) for s in answer.text_spans],
+        }
+        if answer.found
+        else None,
+        "message": answer.message,
+        "passages": [
+            {
+                "rank": h.rank,
+                "doc_id": h.passage.doc_id,
+                "passage_id": h.passage.passage_id,
+                "title": h.passage.title,
+                "section": h.passage.section,
+                "kind": h.passage.kind,
+                "text": h.passage.text,
+                "start": h.passage.start,
+                "end": h.passage.end,
+                "spans": [list(s) for s in h.passage.spans],
+                "score": round(h.score, 6),
+                "bm25_rank": h.bm25_rank,
+                "dense_rank": h.dense_rank,
+            }
+            for h in answer.hits
+        ],
+        "latency_ms": round(latency_ms, 2),
+    }

@@ -1,0 +1,41 @@
+"""Every tunable of Wenda with its default, in one frozen record; the index manifest stores it."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+MODES = ("hybrid", "bm25", "dense", "weighted")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings that shape the index (``INDEX_FIELDS``) and those that only shape a query."""
+
+    # index-time: passages, tokens, vectors
+    encoder: str = "use-m3"
+    max_passage_chars: int = 400
+    bm25_k1: float = 1.5
+    bm25_b: float = 0.75
+    bm25_epsilon: float = 0.25
+    # query-time
+    k: int = 5
+    mode: str = "hybrid"
+    candidates: int = 100
+    rrf_k: int = 60
+    dense_weight: float = 0.5
+    answer_passages: int = 3
+    max_question_chars: int = 2000
+    abstain_threshold: float = 0.35
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with ``changes`` applied (ignoring ``None`` values, as CLI options give them)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def index_fields(self) -> dict[str, Any]:
+        """The settings an index is built with; a change to any of them makes the index stale."""
+        return {name: getattr(self, name) for name in INDEX_FIELDS}
+
+
+INDEX_FIELDS = ("encoder", "max_passage_chars", "bm25_k1", "bm25_b", "bm25_epsilon")
