@@ -1,0 +1,65 @@
+"""Shared fixtures: the seed article, a tiny trilingual corpus, and indexes built from them once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "000_4537e6698f2b37d0.txt"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# A tiny corpus in the three forms Wenda serves: Traditional, Simplified, English.
+TINY_ARTICLES = {
+    "hant.txt": "維港夜景\n\n維多利亞港每晚八時上演幻彩詠香江燈光表演，吸引大批旅客。\n\n表演長約十分鐘，由四十多幢建築物參與。\n",
+    "hans.txt": "深圳地铁\n\n深圳地铁于2004年12月28日开通，首条线路为罗宝线。\n\n截至2023年底，深圳地铁运营里程超过500公里。\n",
+    "en.txt": "Harbour ferry\n\nThe Star Ferry has carried passengers across Victoria Harbour since 1888.\n\n"
+              "A single crossing takes about nine minutes and costs HK$5.\n",
+}
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def seed_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A corpus folder holding the seed article and its sidecar, as shipped in corpus/."""
+    folder = tmp_path_factory.mktemp("seed-corpus")
+    for path in (ROOT / "corpus").iterdir():
+        if path.name != "README.md":
+            shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seed_index(seed_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed corpus indexed with the default settings (built once; treat as read-only)."""
+    from bot.index import build_from_folder
+    from bot.settings import Settings
+
+    folder = tmp_path_factory.mktemp("seed-index") / "index"
+    build_from_folder(seed_corpus, folder, Settings(), progress=False)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seed_bot(seed_index: Path):
+    from bot import Bot
+
+    return Bot.open(seed_index)
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("tiny-corpus")
+    for name, text in TINY_ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
