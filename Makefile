@@ -25,7 +25,7 @@ run: index
 
 # Chromium and a CJK font for the browser tests, from Debian's packages (never `playwright install`).
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list | grep -qi "Noto Sans CJK"; } || { \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-liberation) >/dev/null 2>&1 \
 	  || echo "chromium could not be installed: browser tests will be skipped"; }
 

@@ -1,34 +1,274 @@
-"""The Gradio web chat over ``python -m bot``'s index (minimal until the web issue lands)."""
+"""The Gradio web app: a bilingual chat over ``python -m bot``'s index, with cited answers.
+
+The interface only: answers come from ``bot`` and are turned into HTML by ``bot.render``; the plain
+JSON endpoints are ``bot.api``'s, and ``create_server`` mounts this interface on them so one process
+serves both. ``make run`` starts it on 127.0.0.1 (port from GRADIO_SERVER_PORT, index folder from
+WENDA_INDEX).
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from pathlib import Path
+from typing import Callable
 
 import gradio as gr
+import uvicorn
 
-from bot import Bot, WendaError
+from bot import Bot, QueryError, WendaError, render
+from bot.api import CONCURRENCY, create_api
+from bot.settings import MODES
+from bot.text import detect_language
+
+log = logging.getLogger("wenda.app")
 
 INDEX = Path(os.environ.get("WENDA_INDEX", "index"))
+LANGUAGES = ("zh-Hant", "zh-Hans", "en")
+CHINESE, ENGLISH = "中文", "English"
+SHOWN_MODES = tuple(m for m in ("hybrid", "bm25", "dense") if m in MODES)
+QUEUE_SIZE = 256  # waiting questions beyond this are turned away with "the queue is full"
+
+UI = {
+    "zh-Hant": {
+        "intro": "## 問答 Wenda\n用中文或英文提問：答案摘自新聞文章，並附上出處。按出處編號可看到原文上下文。",
+        "tab": "問答", "placeholder": "輸入問題，例如：香港科學園深圳分園進駐了多少家企業？", "ask": "提問",
+        "examples": "試試這些問題：", "settings": "設定", "k": "段落數目", "mode": "檢索方式",
+        "modes": {"hybrid": "混合（BM25 + 語意）", "bm25": "BM25 關鍵詞", "dense": "語意向量"},
+        "scores": "顯示分數（BM25 排名、語意排名、融合分數）",
+        "empty": "請先輸入問題，例如文章中提到的人物、日期或數字。",
+        "too_long": "問題太長了（{length:,} 字，上限 {limit:,} 字）。請一次只問一件事。",
+        "no_words": "這個問題沒有文字。請用中文或英文提問。",
+        "failed": "抱歉，暫時無法回答這個問題，請稍後再試。",
+    },
+    "zh-Hans": {
+        "intro": "## 问答 Wenda\n用中文或英文提问：答案摘自新闻文章，并附上出处。按出处编号可看到原文上下文。",
+        "tab": "问答", "placeholder": "输入问题，例如：香港科学园深圳分园进驻了多少家企业？", "ask": "提问",
+        "examples": "试试这些问题：", "settings": "设置", "k": "段落数目", "mode": "检索方式",
+        "modes": {"hybrid": "混合（BM25 + 语义）", "bm25": "BM25 关键词", "dense": "语义向量"},
+        "scores": "显示分数（BM25 排名、语义排名、融合分数）",
+        "empty": "请先输入问题，例如文章中提到的人物、日期或数字。",
+        "too_long": "问题太长了（{length:,} 字，上限 {limit:,} 字）。请一次只问一件事。",
+        "no_words": "这个问题没有文字。请用中文或英文提问。",
+        "failed": "抱歉，暂时无法回答这个问题，请稍后再试。",
+    },
+    "en": {
+        "intro": "## Wenda 問答\nAsk in Chinese or English: answers are quoted from news articles, with their "
+                 "sources. Open a source's number to read the passage in context.",
+        "tab": "Ask", "placeholder": "Type a question, e.g. When did the Shenzhen branch of the Hong Kong "
+                                     "Science Park open?", "ask": "Ask",
+        "examples": "Try these questions:", "settings": "Settings",
+        "k": "Number of passages", "mode": "Retrieval mode",
+        "modes": {"hybrid": "Hybrid (BM25 + dense)", "bm25": "BM25 keywords", "dense": "Dense vectors"},
+        "scores": "Show scores (BM25 rank, dense rank, fused score)",
+        "empty": "Please type a question first, e.g. about a person, a date or a number in the articles.",
+        "too_long": "That question is too long ({length:,} characters; the limit is {limit:,}). "
+                    "Please ask about one thing at a time.",
+        "no_words": "That question has no words in it. Please ask in Chinese or English.",
+        "failed": "Sorry, Wenda could not answer that just now. Please try again in a moment.",
+    },
+}
+
+# Questions the seed article answers; the same number in each language (one button each).
+EXAMPLES = {
+    "zh-Hant": ["香港科學園深圳分園進駐了多少家企業？", "港科大深港協同創新研究院的執行總監是誰？",
+                "香港科學園深圳分園何時開園？"],
+    "zh-Hans": ["香港科学园深圳分园进驻了多少家企业？", "港科大深港协同创新研究院的执行总监是谁？",
+                "香港科学园深圳分园何时开园？"],
+    "en": ["How many Hong Kong companies have moved into the Science Park's Shenzhen branch?",
+           "When did the Shenzhen branch of the Hong Kong Science Park open?",
+           "Who is the executive director of HKUST's Shenzhen-Hong Kong Collaborative Innovation Research Institute?"],
+}
+
+CSS = """
+.wenda-reply p { margin: 0.3em 0; }
+.wenda-sentence { font-size: 1.05em; }
+mark.wenda-passage { background: rgba(59, 130, 246, 0.12); color: inherit; }
+mark.wenda-quote { background: #fde68a; color: #111827; }
+mark.wenda-answer { background: #f59e0b; color: #111827; padding: 0 0.15em; border-radius: 0.2em; }
+.wenda-ref, .wenda-number { font-weight: 600; color: #2563eb; }
+.wenda-heading { font-weight: 600; margin-top: 0.8em !important; }
+.wenda-abstain { font-weight: 600; }
+details.wenda-citation { border-left: 3px solid #cbd5e1; padding: 0.1em 0.6em; margin: 0.3em 0; }
+details.wenda-cited-passage { border-left-color: #f59e0b; }
+details.wenda-citation summary { cursor: pointer; }
+.wenda-cited { font-size: 0.8em; background: #fef3c7; color: #92400e; border-radius: 0.3em; padding: 0 0.3em; }
+.wenda-snippet { opacity: 0.8; }
+blockquote.wenda-context { margin: 0.4em 0; padding-left: 0.6em; border-left: 2px solid #e5e7eb; }
+.wenda-meta, .wenda-scores { font-size: 0.85em; opacity: 0.85; }
+.wenda-title { font-style: normal; font-weight: 600; }
+"""
+
+
+def interface_language(question: str, current: str) -> str:
+    """The language the interface should speak after ``question``: the question's, or ``current`` when
+    it has no letters to tell by (empty, punctuation, emoji)."""
+    if not any(c.isalpha() for c in question or ""):
+        return current
+    return detect_language(question)
+
+
+def browser_language(accept_language: str) -> str:
+    """The interface language for a browser's Accept-Language header (Traditional Chinese by default,
+    as the articles are Hong Kong's)."""
+    for part in accept_language.lower().replace(" ", "").split(","):
+        tag = part.split(";")[0]
+        if tag.startswith("en"):
+            return "en"
+        if tag in ("zh-cn", "zh-sg", "zh-hans") or tag.startswith("zh-hans"):
+            return "zh-Hans"
+        if tag.startswith("zh"):
+            return "zh-Hant"
+    return "zh-Hant"
+
+
+def reply(bot: Bot, question: str, k: int | None, mode: str | None, show_scores: bool, current: str) -> tuple[str, str]:
+    """(interface language, reply HTML) for one question from the chat; never raises."""
+    language = interface_language(question, current)
+    words = UI[language]
+    if not (question or "").strip():
+        return language, render.notice_html(words["empty"], language)
+    if not any(c.isalnum() for c in question):
+        return language, render.notice_html(words["no_words"], language)
+    try:
+        answer = bot.ask(question, int(k) if k else None, mode or None)
+    except QueryError as error:
+        length, limit = len(question.strip()), bot.settings.max_question_chars
+        message = words["too_long"].format(length=length, limit=limit) if length > limit else str(error)
+        return language, render.notice_html(message, language)
+    except Exception:  # the last line of defence: the visitor gets a polite reply, the log the traceback
+        log.exception("answering %r failed", question[:200])
+        return language, render.notice_html(words["failed"], language)
+    return language, render.answer_html(answer, bot.index.articles, show_scores)
 
 
 def build_app(bot: Bot) -> gr.Blocks:
-    def respond(message: str, history: list) -> str:
-        try:
-            answer = bot.ask(message)
-        except WendaError as error:
-            return str(error)
-        if not answer.found:
-            return answer.message
-        cited = answer.hits[answer.citation - 1].passage
-        return f"{answer.text}\n\n「{answer.sentence}」 [{answer.citation}] {cited.title}"
+    """The web interface over ``bot``: a chat tab (another tab goes beside it in ``gr.Tabs``) and the
+    named API endpoint ``/ask`` for gradio_client, which returns the same object as ``POST /api/ask``."""
+    start = "zh-Hant"
+    words = UI[start]
+    default_mode = bot.settings.mode if bot.settings.mode in SHOWN_MODES else SHOWN_MODES[0]
+    # every component whose text follows the interface language, with the update that sets it
+    localized: list[tuple[gr.components.Component, Callable[[str], dict]]] = []
 
-    with gr.Blocks(title="Wenda", analytics_enabled=False) as demo:
-        gr.ChatInterface(respond)
+    def local(component, update: Callable[[str], dict]):
+        localized.append((component, update))
+        return component
+
+    with gr.Blocks(title="Wenda 問答", analytics_enabled=False) as demo:
+        language = gr.State(start)
+        with gr.Row():
+            local(gr.Markdown(words["intro"]), lambda lang: gr.update(value=UI[lang]["intro"]))
+            switch = local(gr.Radio([CHINESE, ENGLISH], value=CHINESE, show_label=False, container=False, scale=0,
+                                    min_width=180, elem_id="wenda-language"),
+                           lambda lang: gr.update(value=ENGLISH if lang == "en" else CHINESE))
+        with gr.Tabs():
+            with local(gr.Tab(words["tab"], id="ask"), lambda lang: gr.update(label=UI[lang]["tab"])):
+                chat = gr.Chatbot(show_label=False, height=None, min_height=360, max_height="72vh",
+                                  latex_delimiters=[], allow_tags=False, sanitize_html=True, buttons=["copy"],
+                                  feedback_options=None, group_consecutive_messages=False, elem_id="wenda-chat")
+                with gr.Row():
+                    question = local(gr.Textbox(show_label=False, placeholder=words["placeholder"], lines=1,
+                                                max_lines=6, scale=5, container=False, elem_id="wenda-question"),
+                                     lambda lang: gr.update(placeholder=UI[lang]["placeholder"]))
+                    ask = local(gr.Button(words["ask"], variant="primary", scale=1, min_width=90, elem_id="wenda-ask"),
+                                lambda lang: gr.update(value=UI[lang]["ask"]))
+                local(gr.Markdown(words["examples"]), lambda lang: gr.update(value=UI[lang]["examples"]))
+                with gr.Row():
+                    examples = [local(gr.Button(text, size="sm", elem_classes="wenda-example"),
+                                      lambda lang, i=i: gr.update(value=EXAMPLES[lang][i]))
+                                for i, text in enumerate(EXAMPLES[start])]
+                with local(gr.Accordion(words["settings"], open=False, elem_id="wenda-settings"),
+                           lambda lang: gr.update(label=UI[lang]["settings"])):
+                    k = local(gr.Slider(1, 10, value=bot.settings.k, step=1, label=words["k"], elem_id="wenda-k"),
+                              lambda lang: gr.update(label=UI[lang]["k"]))
+                    mode = local(gr.Radio(_mode_choices(start), value=default_mode, label=words["mode"],
+                                          elem_id="wenda-mode"),
+                                 lambda lang: gr.update(label=UI[lang]["mode"], choices=_mode_choices(lang)))
+                    scores = local(gr.Checkbox(False, label=words["scores"], elem_id="wenda-scores"),
+                                   lambda lang: gr.update(label=UI[lang]["scores"]))
+            # another tab (e.g. fact-checking) goes here, its texts registered with ``local``
+
+        chrome = [component for component, _ in localized]
+
+        def labels(lang: str) -> list[dict]:
+            return [update(lang) for _, update in localized]
+
+        def respond(text: str, history: list, k_: float, mode_: str, scores_: bool, lang: str) -> list:
+            lang, html = reply(bot, text, k_, mode_, scores_, lang)
+            turn = [{"role": "user", "content": render.question_html(text)}] if (text or "").strip() else []
+            history = [*(history or []), *turn, {"role": "assistant", "content": html}]
+            return [history, "", lang, *labels(lang)]
+
+        def switch_language(choice: str, lang: str) -> list:
+            lang = "en" if choice == ENGLISH else (lang if lang.startswith("zh") else "zh-Hant")
+            return [lang, *labels(lang)]
+
+        def on_load(request: gr.Request) -> list:
+            lang = browser_language(request.headers.get("accept-language", "") if request else "")
+            return [lang, *labels(lang)]
+
+        outputs = [chat, question, language, *chrome]
+        options = [k, mode, scores, language]
+        # every event that answers shares one concurrency group, so at most CONCURRENCY answer at once
+        answering = {"concurrency_id": "answer", "api_visibility": "private"}
+        question.submit(respond, [question, chat, *options], outputs, **answering)
+        ask.click(respond, [question, chat, *options], outputs, **answering)
+        for button in examples:
+            button.click(respond, [button, chat, *options], outputs, **answering)
+        switch.input(switch_language, [switch, language], [language, *chrome], api_visibility="private")
+        demo.load(on_load, None, [language, *chrome], api_visibility="private")
+
+        def ask_api(question: str, k: int = bot.settings.k, mode: str = bot.settings.mode) -> dict:
+            """Answer a question from the articles: the JSON object of POST /api/ask and `bot ask --json`."""
+            try:
+                return bot.ask_json(question, k, mode)
+            except QueryError as error:
+                raise gr.Error(str(error)) from None
+
+        gr.api(ask_api, api_name="ask", concurrency_id="answer")
     return demo
 
 
-if __name__ == "__main__":
-    build_app(Bot.open(INDEX)).queue(default_concurrency_limit=4).launch(
-        server_name="127.0.0.1", server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
+def _mode_choices(lang: str) -> list[tuple[str, str]]:
+    return [(UI[lang]["modes"][m], m) for m in SHOWN_MODES]
+
+
+class Server(uvicorn.Server):
+    """uvicorn serving the API with the web app mounted on it. At shutdown it first ends the heartbeat
+    stream each open browser tab holds (as ``Blocks.launch`` does), so Ctrl-C stops it at once."""
+
+    async def shutdown(self, sockets=None) -> None:
+        for route in self.config.app.routes:
+            if isinstance(getattr(route, "app", None), gr.routes.App):
+                route.app.stop_event.set()
+        await super().shutdown(sockets)
+
+
+def create_server(bot: Bot, host: str = "127.0.0.1", port: int = 7860) -> Server:
+    """One server for the web app (``/``) and the JSON API (``/api/...``); ``.run()`` serves until stopped.
+    ``port=0`` takes a free port (read it from ``server.servers`` once ``server.started``)."""
+    demo = build_app(bot).queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    app = gr.mount_gradio_app(
+        create_api(bot), demo, path="/", server_name=host, server_port=port, css=CSS,
+        footer_links=["api"], run_history=False, enable_monitoring=False, show_error=False,
     )
+    return Server(uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5))
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    try:
+        bot = Bot.open(INDEX)
+    except WendaError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
+    print(f"Wenda: http://127.0.0.1:{port}  (JSON API: POST http://127.0.0.1:{port}/api/ask)", flush=True)
+    create_server(bot, port=port).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

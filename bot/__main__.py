@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--jsonl", type=Path, help='file of {"id", "question"} lines; one JSON answer a line')
     ask.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
     ask.add_argument("--k", type=int, help="passages to retrieve (default 5)")
-    ask.add_argument("--mode", choices=MODES, help="retrieval: hybrid (default), bm25, dense or weighted")
+    ask.add_argument("--mode", choices=MODES, help="retrieval: hybrid (default), rrf, weighted, bm25 or dense")
     ask.add_argument("--json", action="store_true", help="print the JSON object instead of text")
     ask.set_defaults(run=_ask)
     return parser

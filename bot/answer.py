@@ -119,39 +119,50 @@ class Answer:
     text_spans: tuple[Span, ...] = field(default=())
 
 
-def coverage(question_tokens: Sequence[str], text_tokens: set[str], bm25: BM25) -> float:
-    """Share of the question's idf mass found in the text; a word no passage has weighs as the rarest."""
-    unique = list(dict.fromkeys(question_tokens))
+def coverage(words: Sequence[str], translations: dict[str, list[str]], text_tokens: set[str], bm25: BM25) -> float:
+    """Share of the question's idf mass found in the text, a word counting as found when it or one of its
+    dictionary translations is there. A word no passage uses weighs as its rarest translation, or as the
+    rarest word of all when it has none (a name the articles never mention should count against)."""
+    unique = list(dict.fromkeys(words))
     if not unique:
         return 0.0
     top = float(np.max(bm25.idf)) if len(bm25.idf) else 1.0
-    weights = [max(bm25.term_idf(t) if bm25.term_idf(t) is not None else top, 0.05) for t in unique]
-    return sum(w for t, w in zip(unique, weights) if t in text_tokens) / sum(weights)
+    found = total = 0.0
+    for word in unique:
+        senses = [s for phrase, tr in translations.items() if word in phrase.split() for s in tr]
+        idf = bm25.term_idf(word)
+        weight = max(idf if idf is not None else max((bm25.term_idf(s) or 0.0 for s in senses), default=top), 0.05)
+        total += weight
+        if word in text_tokens or any(s in text_tokens for s in senses):
+            found += weight
+    return found / total
 
 
 def score_sentences(query: Query, hits: Sequence[Hit], encoder: Encoder, bm25: BM25, passages: int) -> list[Candidate]:
-    """Every sentence of the first ``passages`` hits (headings excluded), best first.
+    """Every sentence of the first ``passages`` hits, best first.
 
-    Score: idf-weighted coverage of the question (sentence, plus a share for its passage and heading)
-    blended with the encoder's cosine similarity, with a small prior for the passage's rank.
+    Score: idf-weighted coverage of the question (the sentence's, plus a share of its passage's and
+    heading's), the encoder's cosine similarity, the passage's fused score relative to the best, and
+    whether the sentence holds a span of the kind the question asks for (a number, a date, a name).
     """
+    kind = question_type(query.text)
+    translations = query.translations(bm25)
     found: list[tuple[Hit, int, int, float]] = []
     for hit in hits[:passages]:
-        if hit.passage.kind == "heading":
-            continue
-        context = set(tokens(hit.passage.search_text()))
-        context_cover = coverage(query.tokens, context, bm25)
+        context_cover = coverage(query.tokens, translations, set(tokens(hit.passage.search_text())), bm25)
         for s in split_sentences(hit.passage.text):
-            cover = 0.7 * coverage(query.tokens, set(tokens(s.text)), bm25) + 0.3 * context_cover
+            cover = 0.7 * coverage(query.tokens, translations, set(tokens(s.text)), bm25) + 0.3 * context_cover
             found.append((hit, s.start, s.end, cover))
     if not found:
         return []
     vectors = encoder.encode_passages([h.passage.text[s:e] for h, s, e, _ in found])
     similarity = vectors @ query.vector
-    out = [
-        Candidate(h, s, e, c, float(sim), c + float(sim) + 0.05 / h.rank)
-        for (h, s, e, c), sim in zip(found, similarity)
-    ]
+    top = max(h.score for h in hits[:passages]) or 1.0
+    out = []
+    for (hit, start, end, cover), sim in zip(found, similarity):
+        typed = 0.0 if kind is None else (0.2 if candidate_spans(hit.passage.text[start:end], kind) else -0.2)
+        score = cover + float(sim) + 0.3 * hit.score / top + typed
+        out.append(Candidate(hit, start, end, cover, float(sim), score))
     return sorted(out, key=lambda c: -c.score)
 
 

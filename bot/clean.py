@@ -89,9 +89,23 @@ def _classify(para: _Para, previous: str) -> str:
         return "note"
     if first.startswith(BULLETS):
         return "bullet"
-    if all(_short(line) for line in para.lines) and last[-1] not in CLOSERS + OPENERS and len(para.lines) <= 3:
+    if (all(_short(line) for line in para.lines) and last[-1] not in CLOSERS + OPENERS and len(para.lines) <= 3
+            and not _LOWER_START.match(first)):
         return "heading"
     return "body"
+
+
+# A paragraph opening with a lower-case word goes on from the one before: it is never a heading, and a
+# short line above it that looked like one is the first half of a sentence the layout broke.
+_LOWER_START = re.compile(r"[a-z]+\b")
+
+
+def _continued(paras: list[_Para], kinds: list[str], i: int) -> bool:
+    """Whether the next paragraph past captions and credits opens with a lower-case word."""
+    for j in range(i + 1, len(paras)):
+        if kinds[j] not in ("caption", "credit"):
+            return kinds[j] == "body" and bool(_LOWER_START.match(paras[j].first))
+    return False
 
 
 def _unfinished(line: str) -> bool:
@@ -106,6 +120,9 @@ def clean(source: str) -> list[Block]:
     kinds: list[str] = []
     for para in paras:
         kinds.append(_classify(para, kinds[-1] if kinds else ""))
+    for i in range(len(paras)):
+        if kinds[i] == "heading" and _continued(paras, kinds, i):
+            kinds[i] = "body"
 
     blocks: list[Block] = []
     section, sub, heading_run = "", "", []

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .errors import CorpusError
 
@@ -77,31 +77,42 @@ def read_corpus(folder: Path) -> CorpusReport:
     """Read every article under ``folder``; an unreadable file is skipped and reported, not fatal."""
     report = CorpusReport()
     seen: set[str] = set()
+
+    def skip(where: str, why: str) -> None:
+        # the caller reports skips (the CLI prints them): log quietly so they are not shown twice
+        log.info("skipped %s: %s", where, why)
+        report.skipped.append((where, why))
+
     for path in corpus_files(folder):
         try:
-            for article in read_file(path, folder):
+            for article in read_file(path, folder, on_bad_line=skip):
                 if article.doc_id in seen:
-                    raise CorpusError(f"{path}: duplicate document id {article.doc_id!r}; ids must be unique")
+                    skip(str(path), f"duplicate document id {article.doc_id!r}; ids must be unique")
+                    continue
                 seen.add(article.doc_id)
                 report.articles.append(article)
         except CorpusError as error:
-            log.warning("skipped %s: %s", path, error)
-            report.skipped.append((str(path), str(error)))
+            skip(str(path), str(error))
     return report
 
 
-def read_file(path: Path, root: Path) -> Iterator[Article]:
-    """Articles in one file: one for .txt/.md/.html, one a line for .jsonl."""
+def read_file(path: Path, root: Path, on_bad_line: Callable[[str, str], None] | None = None) -> Iterator[Article]:
+    """Articles in one file: one for .txt/.md/.html, one a line for .jsonl.
+
+    A bad .jsonl line raises CorpusError, or with ``on_bad_line`` is passed to it as ``(where, why)``
+    and skipped, so one bad line does not lose the rest of the file.
+    """
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        yield from _read_jsonl(path)
+        yield from _read_jsonl(path, on_bad_line)
         return
     text = _decode(path)
     meta = _sidecar(path)
     doc_id = str(path.relative_to(root).with_suffix(""))
     if suffix in (".html", ".htm"):
         html_title, text = html_to_text(text)
-        meta.setdefault("title", html_title)
+        if html_title:  # a page without <title> falls back to its first line, like a .txt
+            meta.setdefault("title", html_title)
     if not text.strip():
         raise CorpusError(f"{path}: the file has no text")
     meta.setdefault("title", first_line_title(text))
@@ -139,16 +150,24 @@ def _sidecar(path: Path) -> dict[str, str]:
     return {k: str(raw[k]) for k in METADATA_KEYS if raw.get(k)}
 
 
-def _read_jsonl(path: Path) -> Iterator[Article]:
+def _read_jsonl(path: Path, on_bad_line: Callable[[str, str], None] | None = None) -> Iterator[Article]:
     lines = _decode(path).splitlines()
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
+        where = f"{path}:{number}"
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise CorpusError(f"{path}:{number}: not JSON ({error.msg})") from None
-        yield article_from_record(record, f"{path}:{number}")
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise CorpusError(f"{where}: not JSON ({error.msg})") from None
+            article = article_from_record(record, where)
+        except CorpusError as error:
+            if on_bad_line is None:
+                raise
+            on_bad_line(where, str(error))
+            continue
+        yield article
 
 
 def article_from_record(record: object, where: str) -> Article:

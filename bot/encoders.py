@@ -73,16 +73,20 @@ class SentenceTransformerEncoder:
         try:
             self._model = SentenceTransformer(model, device="cpu")
         except Exception as error:  # the library raises OSError, ValueError, HTTP errors…
+            why = " ".join(str(error).split())  # hub errors span several lines; the CLI prints one
             raise EncoderError(
-                f"could not load sentence-transformers model {model!r} ({type(error).__name__}: {error}); "
+                f"could not load sentence-transformers model {model!r} ({type(error).__name__}: {why}); "
                 "give a local folder path, or make the model hub reachable"
             ) from None
         self.name = f"st:{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        # newer sentence-transformers renamed get_sentence_embedding_dimension (the old name warns)
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension() or 0)
+        # recent sentence-transformers give every model empty "query"/"document" prompts: empty means none
         prompts = getattr(self._model, "prompts", {}) or {}
         query, passage = next((p for key, p in _PREFIXES.items() if key in model.lower()), ("", ""))
-        self._query_prefix = prompts.get("query", query)
-        self._passage_prefix = prompts.get("passage", prompts.get("document", passage))
+        self._query_prefix = prompts.get("query") or query
+        self._passage_prefix = prompts.get("passage") or prompts.get("document") or passage
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         if not texts:

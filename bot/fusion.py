@@ -1,12 +1,14 @@
 """Rank fusion of the BM25 and dense result lists: pure functions from rankings to one fused ranking.
 
-Chosen by name through ``fuse``: ``rrf`` (Cormack, Clarke and Büttcher 2009) or ``weighted``
-(convex combination of min-max normalised scores).
+``rrf`` is reciprocal rank fusion (Cormack, Clarke and Büttcher 2009); ``convex`` is a convex
+combination of scores scaled by the best score of each list, with 0 as the floor (TM2C2 in Bruch,
+Gai and Ingber 2023, "An Analysis of Fusion Functions for Hybrid Retrieval"), which keeps how far
+ahead the top BM25 hit is, where RRF keeps only the order.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 Ranking = Sequence[tuple[int, float]]  # (passage row, score), best first
 
@@ -21,29 +23,21 @@ def rrf(rankings: Sequence[Ranking], k: int = 60, weights: Sequence[float] | Non
     return fused
 
 
-def min_max(ranking: Ranking) -> dict[int, float]:
-    """Scores scaled to [0, 1] within one ranking; all equal scores map to 1."""
-    if not ranking:
-        return {}
-    scores = [s for _, s in ranking]
-    low, high = min(scores), max(scores)
-    if high == low:
-        return {row: 1.0 for row, _ in ranking}
-    return {row: (s - low) / (high - low) for row, s in ranking}
-
-
-def weighted(rankings: Sequence[Ranking], weights: Sequence[float]) -> dict[int, float]:
-    """Convex combination ``sum_r w_r * minmax_r(d)``; a passage missing from a ranking scores 0 there."""
+def convex(sparse: Ranking, dense: Ranking, alpha: float) -> dict[int, float]:
+    """``alpha * bm25 / max(bm25) + (1 - alpha) * max(cos, 0) / max(cos)``; a passage missing from a list
+    scores 0 there."""
     fused: dict[int, float] = {}
-    for ranking, weight in zip(rankings, weights):
-        for row, score in min_max(ranking).items():
-            fused[row] = fused.get(row, 0.0) + weight * score
+    for ranking, weight in ((sparse, alpha), (dense, 1 - alpha)):
+        if not ranking or weight == 0:
+            continue
+        top = max(score for _, score in ranking)
+        if top <= 0:
+            continue
+        for row, score in ranking:
+            fused[row] = fused.get(row, 0.0) + weight * max(score, 0.0) / top
     return fused
 
 
 def order(fused: Mapping[int, float]) -> list[tuple[int, float]]:
     """Fused scores best first, ties broken by row for a stable order."""
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
-
-
-FUSERS: dict[str, Callable[..., dict[int, float]]] = {"rrf": rrf, "weighted": weighted}

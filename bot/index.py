@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Iterable
 
 import faiss
+import numpy as np
 from tqdm import tqdm
 
 from .bm25 import BM25
 from .corpus import Article, fingerprint, read_corpus
 from .encoders import Encoder, load_encoder
 from .errors import CorruptIndexError, CorpusError, MissingIndexError, StaleIndexError
-from .passages import Passage, passages_for
+from .passages import Passage, passages_for, windows
 from .settings import Settings
 from .text import tokens
 
@@ -35,6 +36,7 @@ MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 ARTICLES = "articles.jsonl"
 VECTORS = "dense.faiss"
+WINDOW_ROWS = "dense_rows.npy"
 BATCH = 64
 
 
@@ -48,6 +50,7 @@ class Index:
     articles: dict[str, Article]
     bm25: BM25
     vectors: faiss.Index
+    window_rows: np.ndarray  # passage row of each vector (a vector per sentence window)
 
     @property
     def settings(self) -> Settings:
@@ -95,12 +98,14 @@ def build(articles: Iterable[Article], folder: Path, settings: Settings, corpus_
         bm25.save(work)
         stages["bm25_s"] = time.perf_counter() - t
         t = time.perf_counter()
+        window_texts, window_rows = _windows(passages, settings.dense_window_chars)
         vectors = faiss.IndexFlatIP(encoder.dim)
-        with tqdm(total=len(texts), desc="vectors", unit="passage", disable=not progress) as bar:
-            for i in range(0, len(texts), BATCH):
-                vectors.add(encoder.encode_passages(texts[i : i + BATCH]))
-                bar.update(len(texts[i : i + BATCH]))
+        with tqdm(total=len(window_texts), desc="vectors", unit="window", disable=not progress) as bar:
+            for i in range(0, len(window_texts), BATCH):
+                vectors.add(encoder.encode_passages(window_texts[i : i + BATCH]))
+                bar.update(len(window_texts[i : i + BATCH]))
         faiss.write_index(vectors, str(work / VECTORS))
+        np.save(work / WINDOW_ROWS, window_rows)
         stages["dense_s"] = time.perf_counter() - t
         _write_jsonl(work / PASSAGES, (asdict(p) for p in passages))
         _write_jsonl(work / ARTICLES, (asdict(a) for a in articles))
@@ -127,6 +132,17 @@ def build(articles: Iterable[Article], folder: Path, settings: Settings, corpus_
     return manifest
 
 
+def _windows(passages: list[Passage], max_chars: int) -> tuple[list[str], np.ndarray]:
+    """The sentence windows of every passage (with the heading context in front) and their passage rows."""
+    texts: list[str] = []
+    rows: list[int] = []
+    for row, passage in enumerate(passages):
+        for window in windows(passage.text, max_chars):
+            texts.append(f"{passage.section}\n{window}" if passage.section else window)
+            rows.append(row)
+    return texts, np.array(rows, dtype=np.int32)
+
+
 def _write_jsonl(path: Path, records: Iterable[dict]) -> None:
     with path.open("w", encoding="utf-8") as out:
         for record in records:
@@ -139,7 +155,12 @@ def _swap_into_place(work: Path, folder: Path) -> None:
     if folder.exists():
         old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
         os.replace(folder, old)
-    os.replace(work, folder)
+    try:
+        os.replace(work, folder)
+    except BaseException:
+        if old is not None and not folder.exists():  # interrupted between the renames: put the old one back
+            os.replace(old, folder)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -186,12 +207,14 @@ def load(folder: Path) -> Index:
         articles = {a["doc_id"]: Article(**a) for a in map(json.loads, _lines(folder / ARTICLES))}
         bm25 = BM25.load(folder)
         vectors = faiss.read_index(str(folder / VECTORS), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+        window_rows = np.load(folder / WINDOW_ROWS, mmap_mode="r")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise CorruptIndexError(f"the index in {folder} is damaged ({type(error).__name__}: {error}); "
                                 f"rebuild with: {command}") from None
-    if not (len(passages) == bm25.size == vectors.ntotal == manifest.get("passages")) or vectors.d != manifest.get("dimension"):
+    consistent = len(passages) == bm25.size == manifest.get("passages") and len(window_rows) == vectors.ntotal
+    if not consistent or vectors.d != manifest.get("dimension"):
         raise CorruptIndexError(f"the files in {folder} disagree on the number of passages; rebuild with: {command}")
-    return Index(folder, manifest, passages, articles, bm25, vectors)
+    return Index(folder, manifest, passages, articles, bm25, vectors, window_rows)
 
 
 def _lines(path: Path) -> list[str]:

@@ -93,3 +93,18 @@ def _chunks(text: str, max_chars: int) -> list[tuple[int, int]]:
         ranges.append((start, end))
     return ranges
 
+
+def windows(text: str, max_chars: int) -> list[str]:
+    """Overlapping runs of whole sentences of at most ``max_chars`` (one starting at each sentence),
+    for dense scoring: a short window matches a question better than a long passage does."""
+    sentences = split_sentences(text)
+    out: list[str] = []
+    for i, first in enumerate(sentences):
+        j = i
+        while j + 1 < len(sentences) and sentences[j + 1].end - first.start <= max_chars:
+            j += 1
+        out.append(text[first.start : sentences[j].end])
+        if j == len(sentences) - 1:
+            break
+    return out or [text]
+

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
+from .bm25 import BM25
 from .encoders import Encoder
 from .errors import QueryError
-from .fusion import order, rrf, weighted
+from .fusion import convex, order, rrf
 from .index import Index
 from .passages import Passage
 from .settings import MODES, Settings
 from .text import detect_language, tokens
+from .translate import translate
+
+
+TRANSLATED_WEIGHT = 0.5  # a dictionary translation is less certain than the word itself
 
 
 @dataclass
@@ -22,6 +27,7 @@ class Query:
 
     text: str
     encoder: Encoder
+    _translations: dict[int, dict[str, list[str]]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def language(self) -> str:
@@ -34,6 +40,13 @@ class Query:
     @cached_property
     def vector(self) -> np.ndarray:
         return self.encoder.encode_queries([self.text])[0]
+
+    def translations(self, bm25: BM25) -> dict[str, list[str]]:
+        """Dictionary translations of the words ``bm25``'s passages never use, into words they do."""
+        if id(bm25) not in self._translations:
+            missing = [t for t in dict.fromkeys(self.tokens) if bm25.term_idf(t) is None]
+            self._translations[id(bm25)] = translate(missing, lambda t: bm25.term_idf(t) is not None)
+        return self._translations[id(bm25)]
 
 
 @dataclass(frozen=True)
@@ -56,31 +69,56 @@ class Retriever:
     def __init__(self, index: Index, encoder: Encoder, settings: Settings) -> None:
         self.index, self.encoder, self.settings = index, encoder, settings
 
-    def bm25(self, query: Query, n: int) -> list[tuple[int, float]]:
-        rows, scores = self.index.bm25.top(query.tokens, n)
+    def lexical(self, query: Query) -> tuple[list[str], float]:
+        """The tokens BM25 searches with and the share of the question they stand for.
+
+        Words the passages never use are translated through the dictionary (English ↔ Chinese) and count
+        half, being less certain; a question whose words the passages use in full has share 1.
+        """
+        unique = list(dict.fromkeys(query.tokens))
+        if not unique:
+            return [], 0.0
+        missing = [t for t in unique if self.index.bm25.term_idf(t) is None]
+        translated = query.translations(self.index.bm25)
+        covered = {w for phrase in translated for w in phrase.split()}
+        share = (len(unique) - len(missing) + TRANSLATED_WEIGHT * len(covered & set(missing))) / len(unique)
+        return query.tokens + [t for senses in translated.values() for t in senses], share
+
+    def bm25(self, words: list[str], n: int) -> list[tuple[int, float]]:
+        rows, scores = self.index.bm25.top(words, n)
         return [(int(r), float(s)) for r, s in zip(rows, scores)]
 
     def dense(self, query: Query, n: int) -> list[tuple[int, float]]:
-        n = min(n, self.index.vectors.ntotal)
-        scores, rows = self.index.vectors.search(query.vector[None, :], n)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+        """The ``n`` best passages by their best sentence window's cosine similarity."""
+        windows = min(n * 4, self.index.vectors.ntotal)
+        scores, ids = self.index.vectors.search(query.vector[None, :].astype(np.float32), windows)
+        best: dict[int, float] = {}
+        for window, score in zip(ids[0], scores[0]):
+            if window >= 0:
+                best.setdefault(int(self.index.window_rows[window]), float(score))
+        return list(best.items())[:n]
 
     def search(self, query: Query, k: int, mode: str) -> list[Hit]:
-        """The ``k`` best passages for ``query`` under ``mode`` (hybrid = RRF of BM25 and dense)."""
+        """The ``k`` best passages for ``query`` under ``mode``: ``hybrid`` is convex fusion weighted by how
+        much the question's words occur in the passages, ``weighted`` the same at a fixed weight, ``rrf``
+        reciprocal rank fusion."""
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         n = max(k, self.settings.candidates)
-        sparse = self.bm25(query, n) if mode != "dense" else []
+        words, share = self.lexical(query)
+        sparse = self.bm25(words, n) if mode != "dense" else []
         dense = self.dense(query, n) if mode != "bm25" else []
         if mode == "bm25":
             fused = sparse
         elif mode == "dense":
             fused = dense
-        elif mode == "weighted":
-            w = self.settings.dense_weight
-            fused = order(weighted([sparse, dense], [1 - w, w]))
-        else:
+        elif mode == "rrf":
             fused = order(rrf([sparse, dense], k=self.settings.rrf_k))
+        elif mode == "weighted":
+            fused = order(convex(sparse, dense, self.settings.bm25_weight))
+        else:
+            # BM25 counts as much as the question's words are found in the passages (directly or translated)
+            fused = order(convex(sparse, dense, self.settings.bm25_weight * share))
         sparse_at = {row: (rank, score) for rank, (row, score) in enumerate(sparse, 1)}
         dense_at = {row: (rank, score) for rank, (row, score) in enumerate(dense, 1)}
         hits = []

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-MODES = ("hybrid", "bm25", "dense", "weighted")
+MODES = ("hybrid", "rrf", "weighted", "bm25", "dense")
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,7 @@ class Settings:
     # index-time: passages, tokens, vectors
     encoder: str = "use-m3"
     max_passage_chars: int = 400
+    dense_window_chars: int = 150
     bm25_k1: float = 1.5
     bm25_b: float = 0.75
     bm25_epsilon: float = 0.25
@@ -24,7 +25,7 @@ class Settings:
     mode: str = "hybrid"
     candidates: int = 100
     rrf_k: int = 60
-    dense_weight: float = 0.5
+    bm25_weight: float = 0.7
     answer_passages: int = 3
     max_question_chars: int = 2000
     abstain_threshold: float = 0.35
@@ -38,4 +39,4 @@ class Settings:
         return {name: getattr(self, name) for name in INDEX_FIELDS}
 
 
-INDEX_FIELDS = ("encoder", "max_passage_chars", "bm25_k1", "bm25_b", "bm25_epsilon")
+INDEX_FIELDS = ("encoder", "max_passage_chars", "dense_window_chars", "bm25_k1", "bm25_b", "bm25_epsilon")

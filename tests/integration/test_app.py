@@ -1,0 +1,90 @@
+"""The web chat's handler without a browser: every kind of question gets a polite reply in the
+visitor's language, and the interface's strings and examples are complete."""
+
+from __future__ import annotations
+
+import pytest
+
+import app
+
+ZH = "香港科學園深圳分園進駐了多少家企業？"
+
+
+@pytest.mark.parametrize("question, current, language", [
+    (ZH, "en", "zh-Hant"),
+    ("香港科学园深圳分园进驻了多少家企业？", "zh-Hant", "zh-Hans"),
+    ("When did the Shenzhen branch open?", "zh-Hant", "en"),
+    ("？？？", "zh-Hans", "zh-Hans"),
+    ("😀😀", "en", "en"),
+    ("", "zh-Hant", "zh-Hant"),
+])
+def test_interface_follows_the_questions_language(question, current, language):
+    assert app.interface_language(question, current) == language
+
+
+@pytest.mark.parametrize("header, language", [
+    ("zh-HK,zh;q=0.9,en;q=0.8", "zh-Hant"), ("zh-CN,zh;q=0.9", "zh-Hans"), ("en-US,en;q=0.9", "en"),
+    ("fr-FR, en;q=0.5", "en"), ("", "zh-Hant"), ("de", "zh-Hant"),
+])
+def test_first_language_follows_the_browser(header, language):
+    assert app.browser_language(header) == language
+
+
+def test_an_answer_is_rendered_with_its_citations(seed_bot):
+    language, html = app.reply(seed_bot, ZH, 3, "hybrid", True, "en")
+    assert language == "zh-Hant"
+    assert '<p class="wenda-sentence">' in html and html.count("<details") == 3
+    assert "BM25 排名" in html
+
+
+@pytest.mark.parametrize("question, current, says", [
+    ("", "zh-Hant", "請先輸入問題"),
+    ("   ", "en", "Please type a question"),
+    ("河" * 5000, "en", "問題太長了（5,000 字，上限 2,000 字）"),
+    ("x " * 2600, "zh-Hant", "That question is too long (5,199 characters; the limit is 2,000)"),
+    ("？？？！！！", "zh-Hant", "這個問題沒有文字"),
+    ("😀🚀", "en", "That question has no words in it"),
+])
+def test_questions_that_cannot_be_asked_get_a_polite_reply(seed_bot, question, current, says):
+    _, html = app.reply(seed_bot, question, None, None, False, current)
+    assert says in html and "Traceback" not in html
+    assert html.startswith('<div class="wenda-reply wenda-notice"')
+
+
+@pytest.mark.parametrize("question", [
+    "<script>alert(1)</script>香港科學園深圳分園進駐了多少家企業？",
+    "Who is the 執行總監 of 港科大深港協同創新研究院?",
+    "🚀 When did the Shenzhen branch open? 😀",
+    "What is the capital of France?",
+])
+def test_odd_questions_get_an_answer_or_a_plain_abstention(seed_bot, question):
+    language, html = app.reply(seed_bot, question, None, None, False, "zh-Hant")
+    assert "wenda-sentence" in html or "wenda-abstain" in html
+    assert "<script>" not in html
+
+
+def test_a_failure_inside_the_bot_becomes_a_polite_reply(seed_bot, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(seed_bot, "ask", broken)
+    _, html = app.reply(seed_bot, ZH, None, None, False, "zh-Hant")
+    assert "抱歉" in html and "boom" not in html
+
+
+def test_every_language_has_every_label_and_as_many_examples():
+    keys = set(app.UI["en"])
+    assert all(set(words) == keys for words in app.UI.values())
+    assert all(set(words["modes"]) >= set(app.SHOWN_MODES) for words in app.UI.values())
+    assert len({len(examples) for examples in app.EXAMPLES.values()}) == 1
+
+
+@pytest.mark.parametrize("language", app.LANGUAGES)
+def test_the_examples_are_answered(seed_bot, language):
+    for question in app.EXAMPLES[language]:
+        assert seed_bot.ask(question).found, question
+
+
+def test_build_app_makes_a_blocks_with_the_named_api_endpoint(seed_bot):
+    demo = app.build_app(seed_bot)
+    assert "ask" in {fn.api_name for fn in demo.fns.values()}

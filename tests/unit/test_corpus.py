@@ -1,0 +1,217 @@
+"""bot.corpus: every accepted file format read into Articles, bad files skipped with a reason, fingerprints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.corpus import corpus_files, fingerprint, html_to_text, read_corpus, read_file
+from bot.errors import CorpusError
+
+HANT = "維港夜景\n\n維多利亞港每晚八時上演幻彩詠香江燈光表演，吸引大批旅客。\n"
+
+
+def _write(folder: Path, name: str, content: str | bytes) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def _by_id(folder: Path) -> dict:
+    return {a.doc_id: a for a in read_corpus(folder).articles}
+
+
+def test_txt_title_is_first_non_empty_line_and_text_is_kept_byte_for_byte(tmp_path):
+    text = "\n\n  維港夜景  \n\n維多利亞港每晚八時上演幻彩詠香江燈光表演。\n"
+    _write(tmp_path, "night.txt", text)
+    article = _by_id(tmp_path)["night"]
+    assert article.title == "維港夜景"
+    assert article.text == text  # offsets point into the file as stored: nothing trimmed
+    assert article.path == str(tmp_path / "night.txt")
+
+
+def test_the_seed_article_reads_with_its_sidecar(seed_corpus, seed_text):
+    report = read_corpus(seed_corpus)
+    assert report.skipped == []
+    [article] = report.articles
+    assert article.doc_id == "000_4537e6698f2b37d0"
+    assert article.text == seed_text
+    assert article.title == "港深科研合作趨緊密 創新資源集聚"
+    assert (article.author, article.source, article.date, article.lang) == ("胡永愛", "大公報 (Ta Kung Pao)", "2024", "zh-Hant")
+
+
+def test_md_title_has_heading_marks_stripped(tmp_path):
+    _write(tmp_path, "ferry.md", "## Harbour ferry\n\nThe Star Ferry has carried passengers since 1888.\n")
+    article = _by_id(tmp_path)["ferry"]
+    assert article.title == "Harbour ferry"
+    assert article.text.startswith("## Harbour ferry")
+
+
+HTML = """<!DOCTYPE html>
+<html><head><title>  Star   Ferry | News </title>
+<style>p { color: red }</style><script>var hidden = "no";</script></head>
+<body><nav>Home Menu</nav>
+<article><h1>Harbour ferry</h1>
+<p>The Star Ferry has   carried passengers
+since 1888 &amp; more.</p>
+<script>alert("never")</script><style>.x{}</style>
+<p>A crossing takes about <b>nine</b> minutes.</p></article>
+<footer>Copyright</footer></body></html>"""
+
+
+def test_html_reads_the_article_body_without_script_style_or_page_furniture(tmp_path):
+    _write(tmp_path, "ferry.html", HTML)
+    article = _by_id(tmp_path)["ferry"]
+    assert article.title == "Star Ferry | News"
+    assert article.text == (
+        "Harbour ferry\n\nThe Star Ferry has carried passengers since 1888 & more.\n\n"
+        "A crossing takes about nine minutes."
+    )
+
+
+def test_html_without_article_uses_main_then_body_and_without_title_its_first_line(tmp_path):
+    title, text = html_to_text("<body><div>Menu</div><main><p>Only this.</p></main></body>")
+    assert (title, text) == ("", "Only this.")
+    _write(tmp_path, "bare.htm", "<html><body><p>深圳地铁</p><p>深圳地铁于2004年开通。</p></body></html>")
+    article = _by_id(tmp_path)["bare"]
+    assert article.text == "深圳地铁\n\n深圳地铁于2004年开通。"
+    assert article.title == "深圳地铁"
+
+
+def test_jsonl_one_article_a_line_with_metadata(tmp_path):
+    lines = [
+        {"id": "scmp-1", "title": "Ferry", "text": "The Star Ferry has carried passengers since 1888.",
+         "source": "SCMP", "date": "2024-01-02", "url": "https://example.org/1", "lang": "en"},
+        {"id": "hans-1", "text": "深圳地铁\n深圳地铁于2004年开通。"},
+    ]
+    _write(tmp_path, "feed.jsonl", "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n\n")
+    articles = _by_id(tmp_path)
+    assert set(articles) == {"scmp-1", "hans-1"}
+    first = articles["scmp-1"]
+    assert (first.title, first.source, first.date, first.url, first.lang) == (
+        "Ferry", "SCMP", "2024-01-02", "https://example.org/1", "en")
+    assert articles["hans-1"].title == "深圳地铁"  # no title: the first line of the text
+    assert articles["hans-1"].text == "深圳地铁\n深圳地铁于2004年开通。"
+
+
+def test_jsonl_bad_line_is_skipped_with_its_reason_and_the_rest_is_read(tmp_path):
+    _write(tmp_path, "feed.jsonl", "\n".join([
+        json.dumps({"id": "a", "text": "First article."}),
+        "{not json",
+        json.dumps({"id": "b", "text": "Second article."}),
+        json.dumps({"id": "c"}),
+        json.dumps(["a", "list"]),
+        json.dumps({"id": "d", "text": "Fourth article."}),
+    ]))
+    report = read_corpus(tmp_path)
+    assert [a.doc_id for a in report.articles] == ["a", "b", "d"]
+    where = {w: why for w, why in report.skipped}
+    feed = str(tmp_path / "feed.jsonl")
+    assert set(where) == {f"{feed}:2", f"{feed}:4", f"{feed}:5"}
+    assert "not JSON" in where[f"{feed}:2"]
+    assert '"id" and "text"' in where[f"{feed}:4"]
+
+
+def test_read_file_alone_raises_on_a_bad_jsonl_line(tmp_path):
+    path = _write(tmp_path, "feed.jsonl", '{"id": "a", "text": "ok"}\n{oops\n')
+    with pytest.raises(CorpusError, match=r"feed.jsonl:2: not JSON"):
+        list(read_file(path, tmp_path))
+
+
+def test_sidecar_metadata_overrides_and_is_not_an_article(tmp_path):
+    _write(tmp_path, "news/night.txt", HANT)
+    _write(tmp_path, "news/night.meta.json", json.dumps(
+        {"title": "幻彩詠香江", "author": "記者", "source": "大公報", "date": "2024-06-01", "colour": "ignored"},
+        ensure_ascii=False))
+    report = read_corpus(tmp_path)
+    [article] = report.articles
+    assert article.doc_id == "news/night"  # path under the corpus, without the extension
+    assert (article.title, article.author, article.source, article.date) == ("幻彩詠香江", "記者", "大公報", "2024-06-01")
+    assert not hasattr(article, "colour")
+    assert corpus_files(tmp_path) == [tmp_path / "news" / "night.txt"]
+
+
+def test_broken_sidecar_skips_its_article_with_a_reason(tmp_path):
+    _write(tmp_path, "night.txt", HANT)
+    _write(tmp_path, "night.meta.json", "{title: oops")
+    _write(tmp_path, "ferry.txt", "Harbour ferry\n\nThe Star Ferry.\n")
+    report = read_corpus(tmp_path)
+    assert [a.doc_id for a in report.articles] == ["ferry"]
+    [(path, why)] = report.skipped
+    assert path == str(tmp_path / "night.txt") and "night.meta.json" in why
+
+
+def test_non_utf8_file_is_skipped_with_a_clear_message_and_the_rest_is_read(tmp_path):
+    big5 = "維港夜景\n\n維多利亞港每晚八時上演燈光表演。\n".encode("big5")
+    with pytest.raises(UnicodeDecodeError):
+        big5.decode("utf-8")
+    _write(tmp_path, "old.txt", big5)
+    _write(tmp_path, "night.txt", HANT)
+    _write(tmp_path, "feed.jsonl", json.dumps({"id": "x", "text": "Hello."}) + "\n")
+    report = read_corpus(tmp_path)
+    assert sorted(a.doc_id for a in report.articles) == ["night", "x"]
+    [(path, why)] = report.skipped
+    assert path == str(tmp_path / "old.txt")
+    assert "not UTF-8" in why and "iconv" in why and "old.txt" in why
+
+
+def test_utf8_with_bom_reads_without_the_bom(tmp_path):
+    _write(tmp_path, "bom.txt", b"\xef\xbb\xbf" + HANT.encode("utf-8"))
+    assert _by_id(tmp_path)["bom"].text == HANT
+
+
+def test_duplicate_ids_keep_the_first_and_report_the_second(tmp_path):
+    _write(tmp_path, "night.md", "# Night\n\nFirst.\n")
+    _write(tmp_path, "night.txt", HANT)  # same id "night"
+    _write(tmp_path, "feed.jsonl", "\n".join(json.dumps({"id": i, "text": t}) for i, t in
+                                             [("j", "One."), ("j", "Two."), ("k", "Three.")]))
+    report = read_corpus(tmp_path)
+    articles = {a.doc_id: a for a in report.articles}
+    assert set(articles) == {"night", "j", "k"}
+    assert articles["night"].text.startswith("# Night")  # files are read in sorted order: .md first
+    assert articles["j"].text == "One."
+    reasons = [why for _, why in report.skipped]
+    assert len(reasons) == 2 and all("duplicate document id" in why for why in reasons)
+
+
+def test_empty_file_is_skipped_and_readme_hidden_and_other_files_ignored(tmp_path):
+    _write(tmp_path, "empty.txt", "  \n\n")
+    _write(tmp_path, "README.md", "# how to\n")
+    _write(tmp_path, ".hidden/secret.txt", "hidden\n")
+    _write(tmp_path, "notes.docx", b"PK\x03\x04")
+    _write(tmp_path, "night.txt", HANT)
+    report = read_corpus(tmp_path)
+    assert [a.doc_id for a in report.articles] == ["night"]
+    assert [(p, why) for p, why in report.skipped] == [(str(tmp_path / "empty.txt"), f"{tmp_path / 'empty.txt'}: the file has no text")]
+
+
+def test_missing_corpus_folder_is_a_corpus_error(tmp_path):
+    with pytest.raises(CorpusError, match="does not exist"):
+        read_corpus(tmp_path / "nowhere")
+
+
+def test_fingerprint_changes_when_any_file_changes_and_only_then(tmp_path):
+    night = _write(tmp_path, "night.txt", HANT)
+    _write(tmp_path, "ferry.txt", "Harbour ferry\n")
+    first = fingerprint(tmp_path)
+    assert fingerprint(tmp_path) == first and len(first) == 64
+    night.write_text(HANT, encoding="utf-8")  # rewritten, same bytes
+    assert fingerprint(tmp_path) == first
+    night.write_text(HANT.replace("八時", "九時"), encoding="utf-8")
+    changed = fingerprint(tmp_path)
+    assert changed != first
+    sidecar = _write(tmp_path, "night.meta.json", '{"title": "x"}')
+    with_sidecar = fingerprint(tmp_path)
+    assert with_sidecar != changed
+    sidecar.unlink()
+    assert fingerprint(tmp_path) == changed
+    _write(tmp_path, "sub/new.txt", "New\n")
+    assert fingerprint(tmp_path) != changed
+    (tmp_path / "sub" / "new.txt").rename(tmp_path / "sub" / "renamed.txt")  # same bytes, another id
+    assert fingerprint(tmp_path) not in (changed, first)

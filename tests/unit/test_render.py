@@ -1,0 +1,155 @@
+"""bot.render: answers as HTML, with offsets worked out by hand on a tiny article."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot import Answer, Article, Hit, Passage
+from bot import render
+
+TEXT = ("Harbour ferry\n\nThe Star Ferry has carried passengers since 1888. A crossing takes nine minutes. "
+        "Tickets cost <b>HK$5</b>.\n\nIt is run by a company.")
+#         0              15                                   59       65                          95 96
+ARTICLE = Article(doc_id="ferry", title="Harbour <ferry>", text=TEXT, source="The Standard", date="2024-05-01",
+                  author="A. Writer", url="https://example.org/ferry")
+
+
+def passage(start: int, end: int, number: int = 0) -> Passage:
+    return Passage(doc_id="ferry", passage_id=f"ferry#{number}", title=ARTICLE.title, section="Harbour ferry",
+                   kind="body", text=TEXT[start:end], spans=((start, end),))
+
+
+def hit(rank: int, p: Passage, bm25_rank: int | None = 1, dense_rank: int | None = None) -> Hit:
+    return Hit(rank=rank, row=rank - 1, passage=p, score=1 / 61, bm25_rank=bm25_rank, bm25_score=2.0,
+               dense_rank=dense_rank, dense_score=None)
+
+
+FIRST = passage(15, 95, 0)  # "The Star Ferry … 1888. A crossing takes nine minutes."
+SECOND = passage(96, 121, 1)  # "Tickets cost <b>HK$5</b>."
+FOUND = Answer(question="When did the Star Ferry start?", language="en", found=True,
+               hits=[hit(1, FIRST), hit(2, SECOND, bm25_rank=None, dense_rank=1)], text="1888",
+               sentence="The Star Ferry has carried passengers since 1888.", citation=1, confidence=0.8,
+               sentence_spans=((15, 64),), text_spans=((59, 63),))
+ABSTAINED = Answer(question="Who founded it?", language="zh-Hant", found=False, hits=[hit(1, SECOND)],
+                   message="文章中找不到這個問題的答案。")
+ARTICLES = {"ferry": ARTICLE}
+
+
+def test_escape_keeps_text_as_text_on_one_line():
+    assert render.escape('<script>alert("x")</script>\n\n  next') == \
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;<br>next"
+
+
+def test_highlight_nests_layers_without_overlapping_tags():
+    html = render.highlight("abcdef", [(render.QUOTE, [(1, 4)]), (render.ANSWER, [(2, 3)])])
+    assert html == ('a<mark class="wenda-quote">b</mark><mark class="wenda-answer"><strong>c</strong></mark>'
+                    '<mark class="wenda-quote">d</mark>ef')
+
+
+def test_highlight_escapes_inside_marks_and_clips_spans():
+    assert render.highlight("<b>", [(render.QUOTE, [(-5, 1), (2, 99)])]) == \
+        '<mark class="wenda-quote">&lt;</mark>b<mark class="wenda-quote">&gt;</mark>'
+
+
+def test_relative_maps_source_spans_into_the_joined_text():
+    # outer slices 10:15 and 20:25 join into 10 characters; 12:14 → 2:4 and 21:23 → 6:8
+    assert render.relative([(12, 14), (21, 23)], [(10, 15), (20, 25)]) == [(2, 4), (6, 8)]
+
+
+@pytest.mark.parametrize("sentences, max_chars, expected", [
+    (1, 240, (15, 121)),  # one sentence either side: "The Star Ferry … 1888." and "Tickets … </b>."
+    (2, 240, (0, 146)),  # two: out to the heading and to the end of the article
+    (1, 10, (55, 105)),  # ten characters either side at most
+])
+def test_context_window(sentences, max_chars, expected):
+    assert render.context_window(TEXT, 65, 95, sentences, max_chars) == expected
+
+
+def test_found_answer_marks_the_short_answer_in_the_sentence_and_cites_it():
+    html = render.answer_html(FOUND, ARTICLES)
+    assert "\n" not in html
+    assert ('<p class="wenda-sentence">The Star Ferry has carried passengers since '
+            '<mark class="wenda-answer"><strong>1888</strong></mark>. <span class="wenda-ref">[1]</span></p>') in html
+    assert html.count("<details") == 2
+    assert '<p class="wenda-heading">Sources</p>' in html
+    assert '<span class="wenda-cited">answer&#x27;s source</span>' in html
+
+
+def test_citation_opens_to_the_passage_in_context_with_the_quote_marked():
+    html = render.answer_html(FOUND, ARTICLES)
+    first = re.search(r'<details class="wenda-citation wenda-rank-1 wenda-cited-passage">.*?</details>', html).group()
+    # context: from the heading (two sentences back) to the end; the sentence is the quote, 1888 the answer
+    assert ('<blockquote class="wenda-context">Harbour ferry<br><mark class="wenda-quote">The Star Ferry has carried '
+            'passengers since </mark><mark class="wenda-answer"><strong>1888</strong></mark>'
+            '<mark class="wenda-quote">.</mark><mark class="wenda-passage"> A crossing takes nine minutes.</mark>'
+            ' Tickets cost &lt;b&gt;HK$5&lt;/b&gt;.<br>It is run by a company.</blockquote>') in first
+    assert ('<cite class="wenda-title">Harbour &lt;ferry&gt;</cite> · <span class="wenda-source">The Standard</span>'
+            ' · <span class="wenda-author">A. Writer</span> · <span class="wenda-date">2024-05-01</span>') in first
+    assert '<a href="https://example.org/ferry" rel="noopener noreferrer">article</a>' in first
+
+
+def test_uncited_passage_is_marked_whole_and_article_markup_is_escaped():
+    html = render.answer_html(FOUND, ARTICLES)
+    second = re.search(r'<details class="wenda-citation wenda-rank-2">.*?</details>', html).group()
+    assert '<mark class="wenda-passage">Tickets cost &lt;b&gt;HK$5&lt;/b&gt;.</mark>' in second
+    assert "<b>" not in html
+    assert "wenda-quote" not in second
+
+
+def test_summaries_show_the_quote_for_the_cited_passage_and_the_start_of_the_others():
+    html = render.answer_html(FOUND, ARTICLES)
+    assert ('<summary><span class="wenda-number">[1]</span> <span class="wenda-snippet">The Star Ferry has carried '
+            'passengers since 1888.</span> <span class="wenda-cited">') in html
+    assert ('<summary><span class="wenda-number">[2]</span> <span class="wenda-snippet">Tickets cost '
+            '&lt;b&gt;HK$5&lt;/b&gt;.</span></summary>') in html
+    abstained = render.answer_html(Answer(question="q", language="en", found=False, hits=[hit(1, FIRST)],
+                                          message="no"), ARTICLES)
+    # 60 characters of the passage, then an ellipsis
+    assert '<span class="wenda-snippet">The Star Ferry has carried passengers since 1888. A crossing…</span>' \
+        in abstained
+
+
+def test_scores_are_shown_only_when_asked():
+    assert "wenda-scores" not in render.answer_html(FOUND, ARTICLES)
+    html = render.answer_html(FOUND, ARTICLES, show_scores=True)
+    assert '<p class="wenda-scores">BM25 rank 1 · dense rank not ranked · fused score 0.0164</p>' in html
+    assert '<p class="wenda-scores">BM25 rank not ranked · dense rank 1 · fused score 0.0164</p>' in html
+
+
+def test_abstention_says_so_in_the_questions_language_and_lists_related_passages():
+    html = render.answer_html(ABSTAINED, ARTICLES, show_scores=True)
+    assert html.startswith('<div class="wenda-reply" lang="zh-Hant">'
+                           '<p class="wenda-abstain">文章中找不到這個問題的答案。</p>')
+    assert '<p class="wenda-heading">相關段落，但並非答案：</p>' in html
+    assert "wenda-sentence" not in html and "wenda-cited" not in html and "wenda-answer" not in html
+    assert "BM25 排名 1 · 語意排名 未入選 · 融合分數 0.0164" in html
+
+
+def test_an_article_url_that_is_not_http_is_not_linked():
+    article = Article(doc_id="ferry", title="t", text=TEXT, url="javascript:alert(1)")
+    assert "<a " not in render.answer_html(FOUND, {"ferry": article})
+
+
+def test_question_is_shown_as_text_and_shortened():
+    assert render.question_html("<img src=x onerror=alert(1)>") == \
+        '<div class="wenda-question">&lt;img src=x onerror=alert(1)&gt;</div>'
+    assert render.question_html("問" * 5000, limit=10) == f'<div class="wenda-question">{"問" * 10}…</div>'
+
+
+def test_every_language_has_every_string():
+    assert all(set(words) == set(render.STRINGS["en"]) for words in render.STRINGS.values())
+    assert render.strings("fr") is render.STRINGS["en"]
+
+
+def test_seed_answer_marks_exactly_the_cited_source_text(seed_bot, seed_text):
+    answer = seed_bot.ask("香港科學園深圳分園進駐了多少家企業？")
+    assert answer.found
+    html = render.answer_html(answer, seed_bot.index.articles)
+    (start, end), = answer.text_spans
+    assert f'<mark class="wenda-answer"><strong>{seed_text[start:end]}</strong></mark>' in html
+    cited = re.search(rf'<details class="wenda-citation wenda-rank-{answer.citation} wenda-cited-passage">'
+                      r".*?</details>", html).group()
+    quoted = "".join(re.findall(r'<mark class="wenda-(?:quote|answer)">(?:<strong>)?(.*?)(?:</strong>)?</mark>', cited))
+    assert quoted == "".join(seed_text[s:e] for s, e in answer.sentence_spans)
