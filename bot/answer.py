@@ -14,6 +14,7 @@ from .bm25 import BM25
 from .encoders import Encoder
 from .passages import Passage
 from .retrieve import Hit, Query
+from .settings import Settings
 from .text import cjk_ratio, normalize, split_sentences, tokens
 
 Span = tuple[int, int]
@@ -26,6 +27,7 @@ NOT_FOUND = {
 
 # Question types, matched on the normalised (Simplified, lower-case) question; first match wins.
 _QUESTION_TYPES = (
+    ("month", r"哪一?月|几月|哪年哪月|what month|which month|month and year"),
     ("date", r"何时|什么时候|哪一?年|哪一?月|几月|几时|何年|哪天|哪一天|\bwhen\b|what year|which year|what month|which month|what date"),
     ("number", r"多少|几|多大|多长|多久|\bhow (?:many|much|large|big|long|old)\b|what (?:number|percentage|share)"),
     ("person", r"谁|哪位|\bwho(?:m|se)?\b|which (?:person|reporter|official|executive|professor)"),
@@ -62,6 +64,8 @@ def candidate_spans(sentence: str, kind: str | None) -> list[Span]:
     norm = normalize(sentence)
     if kind == "date":
         return [m.span() for m in _DATE.finditer(norm)]
+    if kind == "month":
+        return [m.span() for m in _DATE.finditer(norm) if "月" in m.group() or not m.group()[:1].isdigit()]
     if kind == "number":
         return [m.span() for m in _NUMBER.finditer(norm) if re.search(r"[\d一二两三四五六七八九十百千万亿]", m.group())]
     if kind in _POS:
@@ -181,23 +185,25 @@ def best_span(sentence: str, question: str, kind: str | None) -> Span | None:
 
 
 def confidence(candidate: Candidate, cross_lingual: bool) -> float:
-    """How sure we are that the sentence answers: lexical coverage in-language, similarity across."""
+    """How sure we are that the sentence answers: in one language, how much of the question it covers;
+    across languages, where coverage rests on dictionary translations, half that and half the encoder's
+    similarity."""
     if cross_lingual:
-        return candidate.similarity
-    return 0.5 * candidate.coverage + 0.5 * candidate.similarity
+        return 0.5 * candidate.coverage + 0.5 * candidate.similarity
+    return candidate.coverage
 
 
-def extract(query: Query, hits: list[Hit], encoder: Encoder, bm25: BM25, passages: int, threshold: float) -> Answer:
+def extract(query: Query, hits: list[Hit], encoder: Encoder, bm25: BM25, settings: Settings) -> Answer:
     """The answer to ``query`` from ``hits``: a sentence, a span if the question asks for one, or abstention."""
     language = query.language
     abstain = Answer(query.text, language, False, hits, message=NOT_FOUND[language])
-    candidates = score_sentences(query, hits, encoder, bm25, passages)
+    candidates = score_sentences(query, hits, encoder, bm25, settings.answer_passages)
     if not candidates:
         return abstain
     best = candidates[0]
     cross = language.startswith("zh") != _is_chinese(best.text)
     conf = confidence(best, cross)
-    if conf < threshold:
+    if conf < (settings.abstain_threshold_cross if cross else settings.abstain_threshold):
         return Answer(query.text, language, False, hits, confidence=conf, message=NOT_FOUND[language])
     passage = best.hit.passage
     span = best_span(best.text, query.text, question_type(query.text))

@@ -52,8 +52,7 @@ class Bot:
         if not 1 <= k <= 100:
             raise QueryError(f"k must be between 1 and 100, not {k}")
         hits = self.retriever.search(query, k, mode or self.settings.mode)
-        return extract(query, hits, self.encoder, self.index.bm25, self.settings.answer_passages,
-                       self.settings.abstain_threshold)
+        return extract(query, hits, self.encoder, self.index.bm25, self.settings)
 
     def ask_json(self, question: str, k: int | None = None, mode: str | None = None) -> dict:
         """``ask`` as the CLI/API JSON object, with its latency."""

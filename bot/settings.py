@@ -20,6 +20,13 @@ class Settings:
     bm25_k1: float = 1.5
     bm25_b: float = 0.75
     bm25_epsilon: float = 0.25
+    # dense search: exact (FAISS flat) up to this many window vectors, an HNSW graph above it
+    exact_search_limit: int = 50_000
+    hnsw_m: int = 32  # graph neighbours per vector
+    hnsw_ef_construction: int = 80  # candidates kept while linking a vector in
+    hnsw_ef_search: int = 128  # candidates kept while searching (stored in the index file)
+    # build-time only
+    workers: int = 0  # processes for tokenising and encoding; 0 means one per core
     # query-time
     k: int = 5
     mode: str = "hybrid"
@@ -28,7 +35,9 @@ class Settings:
     bm25_weight: float = 0.7
     answer_passages: int = 3
     max_question_chars: int = 2000
+    # abstain below these confidences (calibrated on eval/gold/seed_questions.jsonl, never on benchmarks)
     abstain_threshold: float = 0.35
+    abstain_threshold_cross: float = 0.15
 
     def replace(self, **changes: Any) -> "Settings":
         """A copy with ``changes`` applied (ignoring ``None`` values, as CLI options give them)."""
@@ -39,4 +48,5 @@ class Settings:
         return {name: getattr(self, name) for name in INDEX_FIELDS}
 
 
-INDEX_FIELDS = ("encoder", "max_passage_chars", "dense_window_chars", "bm25_k1", "bm25_b", "bm25_epsilon")
+INDEX_FIELDS = ("encoder", "max_passage_chars", "dense_window_chars", "bm25_k1", "bm25_b", "bm25_epsilon",
+                "exact_search_limit", "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search")
