@@ -28,7 +28,7 @@ NOT_FOUND = {
 # Question types, matched on the normalised (Simplified, lower-case) question; first match wins.
 _QUESTION_TYPES = (
     ("month", r"哪一?月|几月|哪年哪月|what month|which month|month and year"),
-    ("date", r"何时|什么时候|哪一?年|哪一?月|几月|几时|何年|哪天|哪一天|\bwhen\b|what year|which year|what month|which month|what date"),
+    ("date", r"何时|[什甚]么时候|哪一?年|哪一?月|几月|几时|何年|哪天|哪一天|\bwhen\b|what year|which year|what month|which month|what date"),
     ("number", r"多少|几|多大|多长|多久|\bhow (?:many|much|large|big|long|old)\b|what (?:number|percentage|share)"),
     ("person", r"谁|哪位|\bwho(?:m|se)?\b|which (?:person|reporter|official|executive|professor)"),
     ("place", r"哪里|哪儿|何处|哪个(?:城市|地方|区|国家)|哪区|\bwhere\b|which (?:city|district|country|place)"),
@@ -46,6 +46,8 @@ _DATE = re.compile(
     r"|(?:january|february|march|april|may|june|july|august|september|october|november|december)(?: \d{1,2},?)?(?: \d{4})?)"
 )
 _POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",)}
+# Common surnames (Simplified): jieba sometimes tags only the given name of a three-character name.
+_SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 _ORG_SUFFIX = re.compile(r"(?:局|院|部|署|会|公司|大学|集团|银行|中心|政府|办|委员会|研究院|机构|协会|学会|分行|分局|贸发局)$")
 _LATIN_NAME = re.compile(r"\b[A-Z][\w&.'-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][\w&.'-]*)*")
 
@@ -72,7 +74,8 @@ def candidate_spans(sentence: str, kind: str | None) -> list[Span]:
         spans, offset = [], 0
         for word, flag in jieba.posseg.cut(norm):
             if flag.startswith(_POS[kind]) or (kind == "org" and len(word) > 2 and _ORG_SUFFIX.search(word)):
-                spans.append((offset, offset + len(word)))
+                start = offset - 1 if kind == "person" and len(word) == 2 and norm[offset - 1 : offset] in _SURNAMES else offset
+                spans.append((max(start, 0), offset + len(word)))
             offset += len(word)
         spans += [m.span() for m in _LATIN_NAME.finditer(sentence) if kind != "place" or len(m.group()) > 2]
         return _merge_adjacent(sorted(spans), norm)
