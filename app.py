@@ -11,14 +11,16 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable
 
 import gradio as gr
 import uvicorn
 
-from bot import Bot, QueryError, WendaError, render
+from bot import Bot, QueryError, WendaError, factcheck_render, render
 from bot.api import CONCURRENCY, create_api
+from bot.factcheck import PASSAGES, check_json
 from bot.settings import MODES
 from bot.text import detect_language
 
@@ -41,6 +43,8 @@ UI = {
         "too_long": "問題太長了（{length:,} 字，上限 {limit:,} 字）。請一次只問一件事。",
         "no_words": "這個問題沒有文字。請用中文或英文提問。",
         "failed": "抱歉，暫時無法回答這個問題，請稍後再試。",
+        "check_tab": "事實核查", "check": "核查", "csv": "下載 CSV", "markdown": "下載 Markdown",
+        "check_placeholder": "貼上要核查的句子，一行一句，例如：香港科學園深圳分園已進駐40家香港企業。",
     },
     "zh-Hans": {
         "intro": "## 问答 Wenda\n用中文或英文提问：答案摘自新闻文章，并附上出处。按出处编号可看到原文上下文。",
@@ -52,6 +56,8 @@ UI = {
         "too_long": "问题太长了（{length:,} 字，上限 {limit:,} 字）。请一次只问一件事。",
         "no_words": "这个问题没有文字。请用中文或英文提问。",
         "failed": "抱歉，暂时无法回答这个问题，请稍后再试。",
+        "check_tab": "事实核查", "check": "核查", "csv": "下载 CSV", "markdown": "下载 Markdown",
+        "check_placeholder": "粘贴要核查的句子，一行一句，例如：香港科学园深圳分园已进驻40家香港企业。",
     },
     "en": {
         "intro": "## Wenda 問答\nAsk in Chinese or English: answers are quoted from news articles, with their "
@@ -67,6 +73,9 @@ UI = {
                     "Please ask about one thing at a time.",
         "no_words": "That question has no words in it. Please ask in Chinese or English.",
         "failed": "Sorry, Wenda could not answer that just now. Please try again in a moment.",
+        "check_tab": "Fact check", "check": "Check", "csv": "Download CSV", "markdown": "Download Markdown",
+        "check_placeholder": "Paste the sentences to check, one a line, e.g. Forty Hong Kong companies have "
+                             "moved into the Shenzhen branch of the Hong Kong Science Park.",
     },
 }
 
@@ -98,6 +107,19 @@ details.wenda-citation summary { cursor: pointer; }
 blockquote.wenda-context { margin: 0.4em 0; padding-left: 0.6em; border-left: 2px solid #e5e7eb; }
 .wenda-meta, .wenda-scores { font-size: 0.85em; opacity: 0.85; }
 .wenda-title { font-style: normal; font-weight: 600; }
+.wenda-check { border-left: 3px solid #cbd5e1; padding: 0.2em 0.7em; margin: 0.7em 0; }
+.wenda-check.wenda-supported { border-left-color: #16a34a; }
+.wenda-check.wenda-contradicted { border-left-color: #dc2626; }
+.wenda-verdict { font-weight: 600; font-size: 0.85em; border-radius: 0.3em; padding: 0.05em 0.45em; }
+.wenda-verdict-supported { background: #dcfce7; color: #166534; }
+.wenda-verdict-contradicted { background: #fee2e2; color: #991b1b; }
+.wenda-verdict-not_found, .wenda-verdict-error { background: #e5e7eb; color: #374151; }
+.wenda-contradicted mark.wenda-answer { background: #fca5a5; }
+table.wenda-mismatches { border-collapse: collapse; margin: 0.3em 0; font-size: 0.95em; }
+table.wenda-mismatches th, table.wenda-mismatches td { border: 1px solid #e5e7eb; padding: 0.15em 0.6em; text-align: left; }
+.wenda-mismatch-claim { color: #991b1b; }
+.wenda-mismatch-article { color: #166534; font-weight: 600; }
+.wenda-check-summary { font-weight: 600; }
 """
 
 
@@ -141,6 +163,23 @@ def reply(bot: Bot, question: str, k: int | None, mode: str | None, show_scores:
         log.exception("answering %r failed", question[:200])
         return language, render.notice_html(words["failed"], language)
     return language, render.answer_html(answer, bot.index.articles, show_scores)
+
+
+def fact_check(bot: Bot, text: str, language: str) -> tuple[str, str | None, str | None]:
+    """(report HTML, CSV file, Markdown file) for claims pasted one a line; never raises (no files when
+    nothing was checked)."""
+    try:
+        rows = factcheck_render.check_claims(bot, text)
+    except QueryError as error:
+        return render.notice_html(str(error), language), None, None
+    except Exception:  # the last line of defence, as in reply()
+        log.exception("checking %r failed", (text or "")[:200])
+        return render.notice_html(UI[language]["failed"], language), None, None
+    folder = Path(tempfile.mkdtemp(prefix="wenda-check-"))
+    (folder / "fact-check.csv").write_text(factcheck_render.to_csv(rows), encoding="utf-8-sig")
+    (folder / "fact-check.md").write_text(factcheck_render.to_markdown(rows), encoding="utf-8")
+    html = factcheck_render.report_html(rows, bot.index.articles, language)
+    return html, str(folder / "fact-check.csv"), str(folder / "fact-check.md")
 
 
 def build_app(bot: Bot) -> gr.Blocks:
@@ -188,7 +227,19 @@ def build_app(bot: Bot) -> gr.Blocks:
                                  lambda lang: gr.update(label=UI[lang]["mode"], choices=_mode_choices(lang)))
                     scores = local(gr.Checkbox(False, label=words["scores"], elem_id="wenda-scores"),
                                    lambda lang: gr.update(label=UI[lang]["scores"]))
-            # another tab (e.g. fact-checking) goes here, its texts registered with ``local``
+            with local(gr.Tab(words["check_tab"], id="check"), lambda lang: gr.update(label=UI[lang]["check_tab"])):
+                claims = local(gr.Textbox(show_label=False, placeholder=words["check_placeholder"], lines=5,
+                                          max_lines=20, elem_id="wenda-claims"),
+                               lambda lang: gr.update(placeholder=UI[lang]["check_placeholder"]))
+                check = local(gr.Button(words["check"], variant="primary", elem_id="wenda-check"),
+                              lambda lang: gr.update(value=UI[lang]["check"]))
+                report = gr.HTML(elem_id="wenda-report")
+                with gr.Row():
+                    csv_file = local(gr.DownloadButton(words["csv"], visible=False, size="sm", elem_id="wenda-csv"),
+                                     lambda lang: gr.update(label=UI[lang]["csv"]))
+                    md_file = local(gr.DownloadButton(words["markdown"], visible=False, size="sm",
+                                                      elem_id="wenda-markdown"),
+                                    lambda lang: gr.update(label=UI[lang]["markdown"]))
 
         chrome = [component for component, _ in localized]
 
@@ -218,6 +269,13 @@ def build_app(bot: Bot) -> gr.Blocks:
         for button in examples:
             button.click(respond, [button, chat, *options], outputs, **answering)
         switch.input(switch_language, [switch, language], [language, *chrome], api_visibility="private")
+
+        def check_event(text: str, lang: str) -> list:
+            html, csv_path, md_path = fact_check(bot, text, lang)
+            return [html, gr.update(value=csv_path, visible=csv_path is not None),
+                    gr.update(value=md_path, visible=md_path is not None)]
+
+        check.click(check_event, [claims, language], [report, csv_file, md_file], **answering)
         demo.load(on_load, None, [language, *chrome], api_visibility="private")
 
         def ask_api(question: str, k: int = bot.settings.k, mode: str = bot.settings.mode) -> dict:
@@ -228,6 +286,15 @@ def build_app(bot: Bot) -> gr.Blocks:
                 raise gr.Error(str(error)) from None
 
         gr.api(ask_api, api_name="ask", concurrency_id="answer")
+
+        def check_api(claim: str, k: int = PASSAGES) -> dict:
+            """Check a claim against the articles: the JSON object of POST /api/check and `bot check --json`."""
+            try:
+                return check_json(bot, claim, k)
+            except QueryError as error:
+                raise gr.Error(str(error)) from None
+
+        gr.api(check_api, api_name="check", concurrency_id="answer")
     return demo
 
 

@@ -12,7 +12,6 @@ import numpy as np
 
 from .bm25 import BM25
 from .encoders import Encoder
-from .passages import Passage
 from .retrieve import Hit, Query
 from .settings import Settings
 from .text import cjk_ratio, normalize, split_sentences, tokens
@@ -28,10 +27,10 @@ NOT_FOUND = {
 # Question types, matched on the normalised (Simplified, lower-case) question; first match wins.
 _QUESTION_TYPES = (
     ("month", r"哪一?月|几月|哪年哪月|what month|which month|month and year"),
-    ("date", r"何时|[什甚]么时候|哪一?年|哪一?月|几月|几时|何年|哪天|哪一天|\bwhen\b|what year|which year|what month|which month|what date"),
+    ("date", r"何时|[什甚]么(?:时候|时间|年代)|哪一?年|哪一?月|几月|几时|何年|哪天|哪一天|\bwhen\b|what year|which year|what month|which month|what date"),
     ("number", r"多少|几|多大|多长|多久|\bhow (?:many|much|large|big|long|old)\b|what (?:number|percentage|share)"),
     ("person", r"谁|哪位|\bwho(?:m|se)?\b|which (?:person|reporter|official|executive|professor)"),
-    ("place", r"哪里|哪儿|何处|哪个(?:城市|地方|区|国家)|哪区|\bwhere\b|which (?:city|district|country|place)"),
+    ("place", r"哪里|哪儿|何处|哪边|哪一?个?(?:城市|地方|区|国家|地区|省|州)|\bwhere\b|which (?:city|district|country|place)"),
     ("org", r"哪(?:个|家|间|所)?(?:机构|公司|部门|单位|组织|大学|研究院|机关)|\bwhich (?:body|organi[sz]ation|agency|company|institute|institution|department|university|offices?|regulator)\b"),
 )
 _NUMBER = re.compile(

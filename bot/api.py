@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from .engine import Bot
 from .errors import QueryError, WendaError
+from .factcheck import check_json
 
 # Questions answered at once by each interface (this API, and the web app's queue); the rest wait
 # their turn. Answering is CPU-bound (tokenising, encoding, scoring), so more than a few at a time
@@ -27,6 +28,14 @@ class AskRequest(BaseModel):
     """The body of ``POST /api/ask``; ``k`` and ``mode`` default to the index's settings."""
 
     question: str
+    k: int | None = None
+    mode: str | None = None
+
+
+class CheckRequest(BaseModel):
+    """The body of ``POST /api/check``; ``k`` (passages searched) defaults to 8, ``mode`` to the index's."""
+
+    claim: str
     k: int | None = None
     mode: str | None = None
 
@@ -49,6 +58,19 @@ def create_api(bot: Bot, concurrency: int = CONCURRENCY) -> FastAPI:
             return error_response(500, str(error))
         return JSONResponse(answer)
 
+    @api.post("/api/check")
+    async def check(request: CheckRequest) -> JSONResponse:
+        """Check one claim against the articles: supported, contradicted (with the facts that differ) or
+        not found, with the quoted sentence and its offsets."""
+        try:
+            result = await anyio.to_thread.run_sync(check_json, bot, request.claim, request.k, request.mode,
+                                                    limiter=limiter)
+        except QueryError as error:
+            return error_response(400, str(error))
+        except WendaError as error:
+            return error_response(500, str(error))
+        return JSONResponse(result)
+
     api.add_exception_handler(RequestValidationError, _invalid_request)
     return api
 
@@ -63,5 +85,6 @@ async def _invalid_request(request: Request, error: RequestValidationError) -> J
         f"{'.'.join(str(part) for part in e.get('loc', ())[1:]) or 'body'}: {e.get('msg', 'invalid')}"
         for e in error.errors()
     )
-    return error_response(400, 'send a JSON object like {"question": "河套合作區在哪裏？", "k": 5, "mode": "hybrid"} '
-                               f"({problems})")
+    example = ('{"claim": "香港科學園深圳分園已進駐40家香港企業", "k": 8}' if request.url.path == "/api/check"
+               else '{"question": "河套合作區在哪裏？", "k": 5, "mode": "hybrid"}')
+    return error_response(400, f"send a JSON object like {example} ({problems})")

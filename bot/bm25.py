@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from array import array
 from collections import Counter
 from pathlib import Path
 from typing import Sequence
@@ -34,28 +35,29 @@ class BM25:
               epsilon: float = 0.25) -> "BM25":
         """Index tokenised documents exactly as ``rank_bm25.BM25Okapi(documents, k1, b, epsilon)`` would."""
         size = len(documents)
-        counts = [Counter(doc) for doc in documents]
-        lengths = np.array([len(doc) for doc in documents], dtype=np.float64)
+        term_ids: dict[str, int] = {}  # in order of first appearance, as rank-bm25's idf dict
+        terms, tfs, unique = array("i"), array("i"), np.zeros(size, dtype=np.int64)
+        lengths = np.zeros(size, dtype=np.float64)
+        for doc_id, doc in enumerate(documents):  # compact (term, tf) pairs, not a Counter per document
+            counts = Counter(doc)
+            terms.extend(term_ids.setdefault(term, len(term_ids)) for term in counts)
+            tfs.extend(counts.values())
+            unique[doc_id], lengths[doc_id] = len(counts), len(doc)
+        vocab = list(term_ids)
         avgdl = lengths.sum() / size if size else 0.0
-        df: Counter[str] = Counter()
-        for c in counts:
-            df.update(c.keys())
-        vocab = list(df)
-        term_ids = {t: i for i, t in enumerate(vocab)}
-        idf = np.array([math.log(size - df[t] + 0.5) - math.log(df[t] + 0.5) for t in vocab], dtype=np.float64)
+        term_of_pair = np.frombuffer(terms, dtype=np.int32) if terms else np.zeros(0, dtype=np.int32)
+        df = np.bincount(term_of_pair, minlength=len(vocab))
+        idf = np.array([math.log(size - d + 0.5) - math.log(d + 0.5) for d in df.tolist()], dtype=np.float64)
         if len(idf):
             idf[idf < 0] = epsilon * idf.mean()
-        postings: list[list[tuple[int, int]]] = [[] for _ in vocab]
-        for doc_id, c in enumerate(counts):
-            for term, tf in c.items():
-                postings[term_ids[term]].append((doc_id, tf))
+        order = np.argsort(term_of_pair, kind="stable")  # term-major; documents stay in order within a term
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-        indptr[1:] = np.cumsum([len(p) for p in postings])
-        indices = np.fromiter((d for p in postings for d, _ in p), dtype=np.int32, count=int(indptr[-1]))
-        tfs = np.fromiter((tf for p in postings for _, tf in p), dtype=np.float64, count=int(indptr[-1]))
-        term_of = np.repeat(np.arange(len(vocab)), np.diff(indptr))
-        norm = k1 * (1 - b + b * lengths[indices] / avgdl) if avgdl else np.full(len(tfs), k1)
-        weights = idf[term_of] * tfs * (k1 + 1) / (tfs + norm)
+        indptr[1:] = np.cumsum(df)
+        indices = np.repeat(np.arange(size, dtype=np.int32), unique)[order]
+        tf = (np.frombuffer(tfs, dtype=np.int32) if tfs else np.zeros(0, dtype=np.int32))[order].astype(np.float64)
+        term_of = term_of_pair[order]
+        norm = k1 * (1 - b + b * lengths[indices] / avgdl) if avgdl else np.full(len(tf), k1)
+        weights = idf[term_of] * tf * (k1 + 1) / (tf + norm)
         return cls(vocab, indptr, indices, weights, idf, size)
 
     def scores(self, query: Sequence[str]) -> np.ndarray:

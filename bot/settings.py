@@ -24,10 +24,10 @@ class Settings:
     exact_search_limit: int = 50_000
     hnsw_m: int = 32  # graph neighbours per vector
     hnsw_ef_construction: int = 80  # candidates kept while linking a vector in
-    hnsw_ef_search: int = 128  # candidates kept while searching (stored in the index file)
     # build-time only
     workers: int = 0  # processes for tokenising and encoding; 0 means one per core
     # query-time
+    hnsw_ef_search: int = 1024  # candidates an HNSW search keeps: recall@10 0.999 at 100k passages (bench/)
     k: int = 5
     mode: str = "hybrid"
     candidates: int = 100
@@ -49,4 +49,4 @@ class Settings:
 
 
 INDEX_FIELDS = ("encoder", "max_passage_chars", "dense_window_chars", "bm25_k1", "bm25_b", "bm25_epsilon",
-                "exact_search_limit", "hnsw_m", "hnsw_ef_construction", "hnsw_ef_search")
+                "exact_search_limit", "hnsw_m", "hnsw_ef_construction")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,21 @@ def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, text in TINY_ARTICLES.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+@pytest.fixture(scope="module")
+def web_url(seed_bot):
+    """The web app and its JSON API on a free port, in this process (the seed index, shared)."""
+    from app import create_server
+
+    server = create_server(seed_bot, port=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the web app did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    server.should_exit = True
+    thread.join(10)

@@ -5,8 +5,6 @@ free port over the seed index. Screenshots go to a temporary folder, or to WENDA
 from __future__ import annotations
 
 import os
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,24 +25,6 @@ if not CHROMIUM.exists():
                 "it could not be installed here)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def web_url(seed_bot):
-    """The web app and its JSON API on a free port, in this process (the seed index, shared)."""
-    from app import create_server
-
-    server = create_server(seed_bot, port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the web app did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    server.should_exit = True
-    thread.join(10)
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +167,57 @@ def test_language_switch_settings_and_scores(browser, web_url):
         assert not seen.errors
     finally:
         context.close()
+
+
+CLAIMS = ["香港科學園深圳分園已進駐40家香港企業和機構。",  # true, Traditional Chinese
+          "香港科学园深圳分园已进驻60家香港企业和机构。",  # a changed number, Simplified Chinese
+          "The Star Ferry crossing costs HK$5."]  # nothing in the seed article about it
+CLAIM_INJECTION = "<script>window.__wenda_fc=1</script>"
+
+
+def check_claims(page, text: str, count: int) -> object:
+    """Paste ``text`` into the Fact check tab, press its button and return the ``count`` rows once shown."""
+    page.locator("#wenda-claims textarea").fill(text)
+    page.locator("#wenda-check").click()
+    rows = page.locator("#wenda-report .wenda-check")
+    expect(rows).to_have_count(count, timeout=WAIT_MS)
+    expect(rows.first).to_contain_text(text.splitlines()[0], timeout=WAIT_MS)
+    return rows
+
+
+def test_fact_check_tab_gives_verdicts_quotes_and_a_csv(chinese, shots):
+    import csv
+    import io
+
+    from bot.factcheck_render import COLUMNS
+
+    page = chinese.page
+    page.get_by_role("tab", name="事實核查").click()
+    rows = check_claims(page, "\n".join(CLAIMS), 3)
+    for row, verdict in zip(rows.all(), ("supported", "contradicted", "not_found")):
+        expect(row.locator(".wenda-verdict")).to_have_class(f"wenda-verdict wenda-verdict-{verdict}")
+    mismatch = rows.nth(1).locator("table.wenda-mismatches tbody tr")
+    expect(mismatch).to_have_count(1)
+    claim_cell, article_cell = mismatch.locator(".wenda-mismatch-claim"), mismatch.locator(".wenda-mismatch-article")
+    expect(claim_cell).to_have_text("60家")
+    expect(article_cell).to_have_text("40家")
+    left, right = claim_cell.bounding_box(), article_cell.bounding_box()
+    assert left["x"] + left["width"] <= right["x"] and abs(left["y"] - right["y"]) < 2, "side by side"
+    quote = rows.first.locator("blockquote.wenda-context mark.wenda-quote").first
+    expect(quote).to_be_visible()
+    expect(quote).to_contain_text("已進駐40家香港企業和機構")
+    expect(rows.first.locator(".wenda-meta").first).to_contain_text("港深科研合作趨緊密")
+    expect(rows.nth(1).locator("blockquote mark.wenda-answer")).to_have_text("40家")
+
+    with page.expect_download(timeout=WAIT_MS) as download:
+        page.locator("#wenda-csv").click()
+    table = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    assert table[0] == list(COLUMNS)
+    assert [(r[1], r[2]) for r in table[1:]] == list(zip(CLAIMS, ("supported", "contradicted", "not_found")))
+    page.screenshot(path=str(shots / "wenda-fact-check.png"), full_page=True)
+
+    rows = check_claims(page, CLAIM_INJECTION, 1)
+    expect(rows.first.locator(".wenda-claim")).to_contain_text(CLAIM_INJECTION)
+    assert page.locator("#wenda-report script").count() == 0
+    assert page.evaluate("typeof window.__wenda_fc") == "undefined"
+    assert not chinese.dialogs and not chinese.errors

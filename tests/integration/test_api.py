@@ -4,33 +4,15 @@ answers, bad input, and twenty clients at once."""
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from app import create_server
 
 ZH = "香港科學園深圳分園進駐了多少家企業？"
 QUESTIONS = [ZH, "港科大深港協同創新研究院的執行總監是誰？", "香港科学园深圳分园何时开园？",
              "When did the Shenzhen branch of the Hong Kong Science Park open?"]
-
-
-@pytest.fixture(scope="module")
-def web_url(seed_bot):
-    """The web app and its JSON API on a free port, in this process (the seed index, shared)."""
-    server = create_server(seed_bot, port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the web app did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    server.should_exit = True
-    thread.join(10)
 
 
 def without_latency(out: dict) -> dict:
@@ -157,3 +139,34 @@ def test_twenty_gradio_clients_at_once(web_url, expected):
     assert len(results) == 20
     for question, out in results:
         assert without_latency(out) == expected[question]
+
+
+CLAIM = "香港科學園深圳分園已進駐60家香港企業和機構。"
+
+
+def test_check_returns_the_clis_json_object(web_url, seed_bot, seed_text):
+    """``POST /api/check`` gives ``python -m bot check --json``'s object: here a contradicted number."""
+    from bot.factcheck import check_json
+
+    response = httpx.post(f"{web_url}/api/check", json={"claim": CLAIM}, timeout=60)
+    assert response.status_code == 200
+    out = response.json()
+    assert out == check_json(seed_bot, CLAIM)
+    assert out["verdict"] == "contradicted"
+    assert {"kind": "number", "claim": "60家", "article": "40家"}.items() <= out["mismatches"][0].items()
+    evidence = out["evidence"][0]
+    assert seed_text[evidence["start"] : evidence["end"]] == evidence["text"]
+
+
+@pytest.mark.parametrize("body", [{"claim": ""}, {"question": CLAIM}, {"claim": "x" * 10_000}])
+def test_check_requests_that_cannot_be_checked_get_400(web_url, body):
+    response = httpx.post(f"{web_url}/api/check", json=body, timeout=60)
+    assert response.status_code == 400
+    assert response.json()["error"]
+
+
+def test_gradio_check_endpoint(web_url):
+    from gradio_client import Client
+
+    result = Client(web_url, verbose=False).predict(CLAIM, api_name="/check")
+    assert result["verdict"] == "contradicted"

@@ -96,7 +96,7 @@ def test_manifest_records_what_built_the_index(built):
     corpus, folder, manifest = built
     on_disk = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     assert on_disk == manifest == read_manifest(folder)
-    assert manifest["format_version"] == FORMAT_VERSION == 1
+    assert manifest["format_version"] == FORMAT_VERSION == 2
     assert manifest["encoder"] == "use-m3" and manifest["dimension"] == 512
     assert manifest["settings"] == Settings().index_fields()
     assert manifest["corpus"]["folder"] == str(corpus.resolve())

@@ -1,0 +1,43 @@
+"""Command line of the benchmarks (argument parsing only): ``python -m bench scale ...``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Wenda's speed and scale benchmarks.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    scale = commands.add_parser("scale", help="build an index of N passages of real text and time it")
+    scale.add_argument("--passages", type=int, default=100_000, help="passages in the corpus (default 100000)")
+    scale.add_argument("--index", type=Path, required=True, help="index folder to build into")
+    scale.add_argument("--json", type=Path, required=True, help="file to write the results to")
+    scale.add_argument("--corpus", type=Path, help="where to write the generated corpus (default: INDEX-corpus)")
+    scale.add_argument("--questions", type=int, default=200, help="questions to time (default 200)")
+    scale.add_argument("--repeats", type=int, default=3, help="timed passes over the questions; the quietest "
+                                                               "is reported (default 3)")
+    scale.add_argument("--rank-bm25-queries", type=int, default=20,
+                       help="questions scored by rank-bm25 for the reference (default 20; ~1 s each at 100k)")
+    scale.add_argument("--reuse", action="store_true",
+                       help="measure the index already in INDEX if it was built from this corpus")
+    scale.add_argument("--workers", type=int, help="build processes (default: one per core)")
+    scale.add_argument("--encoder-threads", type=int,
+                       help="BLAS threads of the question-time encoder, a diagnostic (default: as shipped)")
+    scale.set_defaults(run=_scale)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+def _scale(args: argparse.Namespace) -> int:
+    from .scale import run
+
+    run(args.passages, args.index, args.json, corpus=args.corpus, questions=args.questions, repeats=args.repeats,
+        rank_bm25_queries=args.rank_bm25_queries, reuse=args.reuse, workers=args.workers,
+        encoder_threads=args.encoder_threads)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Command line: ``python -m eval squad | beir | gold`` scores Wenda's retrieval and answers (argument parsing only)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import shlex
+import sys
+from pathlib import Path
+
+from bot import Settings, WendaError
+from bot.settings import MODES
+
+from . import EvalError
+from .harness import evaluate
+from .readers import read_beir, read_gold, read_squad
+from .report import ROOT, answer_table, language_table, retrieval_table
+
+DEFAULT_CORPUS = ROOT / "corpus"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        benchmark = args.read(args)
+        modes = list(MODES) if args.mode == "all" else [args.mode]
+        data = evaluate(benchmark, _settings(args.set), modes, args.index_dir, args.report, args.run_out,
+                        answers=not args.no_answers, rebuild=args.rebuild, progress=not args.quiet,
+                        command=shlex.join(["python", "-m", "eval", *argv]))
+    except WendaError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    _print(data)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m eval", description="Score Wenda's retrieval and answers on a "
+                                     "benchmark: TREC runs, metrics.json, report.md and a Recall@k plot.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    squad = commands.add_parser("squad", help="SQuAD v1.1 JSON (DRCD, CMRC 2018, XQuAD): every paragraph is a document")
+    squad.add_argument("--contexts", type=Path, required=True, help="the SQuAD file whose paragraphs are indexed")
+    squad.add_argument("--questions", type=Path, help="a parallel SQuAD file (same question ids) to take the "
+                       "questions from, e.g. XQuAD's English questions over its Chinese paragraphs")
+    squad.set_defaults(read=lambda a: read_squad(a.contexts, a.questions))
+
+    beir = commands.add_parser("beir", help="a BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv")
+    beir.add_argument("folder", type=Path, metavar="DIR")
+    beir.add_argument("--split", default="test", help="qrels file to score against (default: test)")
+    beir.set_defaults(read=lambda a: read_beir(a.folder, a.split))
+
+    gold = commands.add_parser("gold", help="our JSONL question set (question, language, evidence, answer)")
+    gold.add_argument("file", type=Path, metavar="FILE.jsonl")
+    gold.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="article folder (default: corpus/)")
+    gold.set_defaults(read=lambda a: read_gold(a.file, a.corpus))
+
+    for command in (squad, beir, gold):
+        command.add_argument("--mode", choices=(*MODES, "all"), default="all", help="retrieval mode (default: all)")
+        command.add_argument("--index-dir", type=Path, help="index folder, reused while the articles and settings "
+                             "are unchanged (default: eval/runs/index/NAME)")
+        command.add_argument("--report", type=Path, help="report folder (default: eval/runs/NAME)")
+        command.add_argument("--run-out", type=Path, help="TREC run file; with several modes RUN.MODE.tsv each "
+                             "(default: REPORT/run.MODE.tsv)")
+        command.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                             help="override a setting, e.g. --set rrf_k=30 --set encoder=st:PATH (repeatable)")
+        command.add_argument("--rebuild", action="store_true", help="rebuild the index even if it is up to date")
+        command.add_argument("--no-answers", action="store_true", help="score retrieval only (faster)")
+        command.add_argument("--quiet", action="store_true", help="no progress bars")
+    return parser
+
+
+def _settings(overrides: list[str]) -> Settings:
+    """``Settings`` with ``KEY=VALUE`` overrides, each converted to the type of the field's default."""
+    fields = {f.name: f for f in dataclasses.fields(Settings)}
+    changes = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or key not in fields:
+            raise EvalError(f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}")
+        kind = type(fields[key].default)
+        try:
+            changes[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+        except ValueError:
+            raise EvalError(f"--set {item!r}: {key} must be of type {kind.__name__}") from None
+    if changes.get("mode", MODES[0]) not in MODES:
+        raise EvalError(f"--set mode={changes['mode']}: choose one of {', '.join(MODES)}")
+    return Settings().replace(**changes)
+
+
+def _print(data: dict) -> None:
+    b = data["benchmark"]
+    print(f"\n{b['name']}: {b['judged']:,} judged questions over {b['articles']:,} articles "
+          f"({data['index']['passages']:,} passages); index built in {data['index']['build_s']:.1f} s"
+          f"{' (reused)' if data['index']['reused'] else ''}; questions took {data['query_s']:.1f} s\n")
+    print(retrieval_table(data))
+    by_language = language_table(data)
+    if by_language:
+        print(f"\n{by_language}")
+    if data.get("answers"):
+        print(f"\nanswers ({data['answers']['mode']} mode):\n{answer_table(data)}")
+    print(f"\nreport: {data['report']}/report.md")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
