@@ -44,6 +44,7 @@ _DATE = re.compile(
     r"(?:(?:19|20)\d{2}年(?:底|初)?(?:\d{1,2}月)?(?:\d{1,2}日)?|(?:去年|今年|明年)?\d{1,2}月(?:\d{1,2}日)?(?:底|初)?|(?:19|20)\d{2}"
     r"|(?:january|february|march|april|may|june|july|august|september|october|november|december)(?: \d{1,2},?)?(?: \d{4})?)"
 )
+_YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}年|\d{1,2}月|\d{1,2}日")
 _POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",)}
 # Common surnames (Simplified): jieba sometimes tags only the given name of a three-character name.
 _SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
@@ -67,8 +68,9 @@ def candidate_spans(sentence: str, kind: str | None) -> list[Span]:
         return [m.span() for m in _DATE.finditer(norm)]
     if kind == "month":
         return [m.span() for m in _DATE.finditer(norm) if "月" in m.group() or not m.group()[:1].isdigit()]
-    if kind == "number":
-        return [m.span() for m in _NUMBER.finditer(norm) if re.search(r"[\d一二两三四五六七八九十百千万亿]", m.group())]
+    if kind == "number":  # a quantity, not a year or a date
+        return [m.span() for m in _NUMBER.finditer(norm)
+                if re.search(r"[\d一二两三四五六七八九十百千万亿]", m.group()) and not _YEAR_OR_DATE.match(norm, m.start())]
     if kind in _POS:
         spans, offset = [], 0
         for word, flag in jieba.posseg.cut(norm):
@@ -172,18 +174,22 @@ def score_sentences(query: Query, hits: Sequence[Hit], encoder: Encoder, bm25: B
     return sorted(out, key=lambda c: -c.score)
 
 
-def best_span(sentence: str, question: str, kind: str | None) -> Span | None:
+def best_span(sentence: str, question: str, kind: str | None, words: set[str]) -> Span | None:
     """The candidate span of the right kind that the question does not already contain, nearest to the
-    words it shares with the question (the first one when it shares none)."""
+    question's ``words`` (its tokens and their translations) in the sentence, the first one when none is."""
     q_norm = normalize(question)
     spans = [(s, e) for s, e in candidate_spans(sentence, kind) if normalize(sentence[s:e]) not in q_norm]
     if not spans:
         return None
     norm = normalize(sentence)
-    anchors = [m.start() for t in set(tokens(question)) if len(t) > 1 for m in re.finditer(re.escape(t), norm)]
-    if not anchors:
-        return spans[0]
-    return min(spans, key=lambda sp: min(abs(sp[0] - a) if a < sp[0] else abs(a - sp[1]) for a in anchors))
+    anchors = [m.span() for t in words if len(t) > 1 for m in re.finditer(re.escape(t), norm)]
+
+    def gaps(span: Span) -> list[int]:
+        """Characters between the span and each question word outside it, nearest first."""
+        outside = [a for a in anchors if a[1] <= span[0] or a[0] >= span[1]]
+        return sorted(span[0] - a[1] if a[1] <= span[0] else a[0] - span[1] for a in outside) or [len(norm)]
+
+    return min(spans, key=lambda span: gaps(span)[:2])
 
 
 def confidence(candidate: Candidate, cross_lingual: bool) -> float:
@@ -208,7 +214,8 @@ def extract(query: Query, hits: list[Hit], encoder: Encoder, bm25: BM25, setting
     if conf < (settings.abstain_threshold_cross if cross else settings.abstain_threshold):
         return Answer(query.text, language, False, hits, confidence=conf, message=NOT_FOUND[language])
     passage = best.hit.passage
-    span = best_span(best.text, query.text, question_type(query.text))
+    words = set(query.tokens) | {t for senses in query.translations(bm25).values() for t in senses}
+    span = best_span(best.text, query.text, question_type(query.text), words)
     text_start, text_end = (best.start + span[0], best.start + span[1]) if span else (best.start, best.end)
     return Answer(
         question=query.text,

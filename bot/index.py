@@ -402,8 +402,11 @@ def _encode(texts: list[str], encoder: Encoder, workers: int) -> Iterator[np.nda
     with one BLAS thread each: on a shared machine, BLAS threads of one process wait on each other."""
     if workers > 1 and encoder.name == DEFAULT_ENCODER and len(texts) >= PARALLEL_WINDOWS:
         chunks = [texts[i : i + WORKER_CHUNK] for i in range(0, len(texts), WORKER_CHUNK)]
-        with _pool(workers, _start_encoder_worker) as pool:
+        pool = _pool(workers, _start_encoder_worker)
+        try:
             yield from pool.map(_encode_in_worker, chunks)
+        finally:  # interrupted: drop the queued chunks instead of encoding them all first
+            pool.shutdown(cancel_futures=True)
         return
     for i in range(0, len(texts), BATCH):
         yield encoder.encode_passages(texts[i : i + BATCH])
