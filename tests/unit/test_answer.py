@@ -1,0 +1,63 @@
+"""Question types, candidate spans and span choice: the pure parts of extractive answering."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import best_span, candidate_spans, question_type
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("香港科學園深圳分園是甚麼時候開園的？", "date"),
+    ("香港科学园深圳分园是什么时候开园的？", "date"),
+    ("When did the Shenzhen branch open?", "date"),
+    ("國務院是在哪一年哪一月印發規劃的？", "month"),
+    ("In which month and year was the institute established?", "month"),
+    ("香港科學園深圳分園進駐了多少家企業？", "number"),
+    ("每天有幾班往返？", "number"),
+    ("How many labs has it set up?", "number"),
+    ("港科大深港協同創新研究院的執行總監是誰？", "person"),
+    ("Who is the executive director?", "person"),
+    ("劉振韜是從香港哪區的家出發？", "place"),
+    ("Where did he move his office from?", "place"),
+    ("規劃是由哪個機構印發的？", "org"),
+    ("Which body issued the plan?", "org"),
+    ("劉振韜認為現在的河套已逐步成為甚麼？", None),
+])
+def test_question_type(question: str, kind: str | None) -> None:
+    assert question_type(question) == kind
+
+
+def spans_text(sentence: str, kind: str) -> list[str]:
+    return [sentence[s:e] for s, e in candidate_spans(sentence, kind)]
+
+
+def test_number_spans_keep_units_and_approximations_but_not_years() -> None:
+    sentence = "香港科學園深圳分園2023年9月開園，已進駐40家香港企業和機構，涵蓋7大範疇。"
+    assert spans_text(sentence, "number") == ["40家", "7"]
+    assert spans_text("累計PCT國際專利申請量超1700件。", "number") == ["超1700件"]
+    assert spans_text("匯聚1.5萬餘名科技科研人才", "number") == ["1.5萬餘名"]
+
+
+def test_date_and_month_spans() -> None:
+    sentence = "2023年8月，國務院印發規劃，並提出到2035年將其打造為科研樞紐。"
+    assert spans_text(sentence, "date") == ["2023年8月", "2035年"]
+    assert spans_text(sentence, "month") == ["2023年8月"]
+
+
+def test_person_spans_keep_the_surname() -> None:
+    assert "高凌雲" in spans_text("港科大深港協同創新研究院執行總監高凌雲介紹。", "person")
+
+
+def test_best_span_is_the_candidate_nearest_the_question_words() -> None:
+    sentence = "今年是《粵港澳大灣區發展規劃綱要》發布5周年，也是香港回歸祖國27周年。"
+    words = {"香港", "回归", "祖国", "周年"}
+    span = best_span(sentence, "今年是香港回歸祖國多少周年？", "number", words)
+    assert span is not None and sentence[span[0] : span[1]] == "27周年"
+
+
+def test_best_span_skips_what_the_question_already_says() -> None:
+    sentence = "香港科學園深圳分園2023年9月開園，已進駐40家香港企業和機構。"
+    span = best_span(sentence, "2023年9月開園的分園進駐了多少家企業？", "number", {"进驻", "企业"})
+    assert sentence[span[0] : span[1]] == "40家"
+    assert best_span(sentence, "分園何時開園？", "person", {"开园"}) is None
