@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="BLAS threads of the question-time encoder, a diagnostic (default: as shipped)")
     scale.set_defaults(run=_scale)
     args = parser.parse_args(argv)
+    args.command = " ".join(["python -m bench", *(sys.argv[1:] if argv is None else argv)])
     return args.run(args)
 
 
@@ -35,7 +36,7 @@ def _scale(args: argparse.Namespace) -> int:
 
     run(args.passages, args.index, args.json, corpus=args.corpus, questions=args.questions, repeats=args.repeats,
         rank_bm25_queries=args.rank_bm25_queries, reuse=args.reuse, workers=args.workers,
-        encoder_threads=args.encoder_threads)
+        encoder_threads=args.encoder_threads, command=args.command)
     return 0
 
 

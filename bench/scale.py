@@ -35,23 +35,24 @@ WARM_UP = 10
 
 def run(passages: int, index: Path, out: Path, corpus: Path | None = None, questions: int = 200, repeats: int = 3,
         rank_bm25_queries: int = 20, reuse: bool = False, workers: int | None = None,
-        encoder_threads: int | None = None) -> dict:
-    """Run the whole benchmark, write ``out`` as JSON, print a Markdown table, and return the results."""
+        encoder_threads: int | None = None, command: str | None = None) -> dict:
+    """Run the whole benchmark, write ``out`` as JSON, print a Markdown table, and return the results
+    (``command``: how it was run, for the record)."""
     corpus = corpus or index.with_name(f"{index.name}-corpus")
-    result: dict = {"command": _command(passages, index, out), "machine": machine()}
+    result: dict = {"command": command or _command(passages, index, out), "machine": machine()}
     _say(f"corpus: {passages:,} passages of re-shuffled sentences in {corpus}")
     result["corpus"] = {"folder": str(corpus), **make_corpus(corpus, passages)}
 
     build = _build(corpus, index, workers, reuse)
     manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
     result.update(passages=manifest["passages"], articles=manifest["articles"], windows=manifest["windows"],
-                  encoder=manifest["encoder"], dense_index=manifest["dense_index"], build_s=manifest["build_s"],
-                  build_stage_s=manifest["build_stage_s"], windows_encoded=manifest["windows_encoded"], **build)
-    encode_s = manifest["build_stage_s"].get("encode_s") or 0
-    result["encode_windows_per_s"] = round(manifest["windows_encoded"] / encode_s, 1) if encode_s else None
+                  encoder=manifest["encoder"], dense_index=manifest["dense_index"], **build)
+    encode_s = build["build_stage_s"].get("encode_s") or 0
+    result["encode_windows_per_s"] = round(build["windows_encoded"] / encode_s, 1) if encode_s else None
     result["index_mb"] = round(sum(p.stat().st_size for p in index.iterdir()) / 2**20, 1)
     result["index_files_mb"] = {p.name: round(p.stat().st_size / 2**20, 1) for p in sorted(index.iterdir())}
-    result["load_s"] = _load_seconds(index)
+    result["load_detail_s"] = _load_seconds(index)
+    result["load_s"] = result["load_detail_s"]["index"]
 
     pools = read_pools()
     asked = sample_questions(pools, questions)
@@ -100,15 +101,14 @@ def machine() -> dict:
 # --- build -----------------------------------------------------------------------------------------
 
 def _build(corpus: Path, index: Path, workers: int | None, reuse: bool) -> dict:
-    """Build with the CLI in a child process, sampling the memory of its process tree."""
-    record = index.with_name(f"{index.name}.bench-build.json")  # the build's memory, for --reuse
-    if reuse and (index / "manifest.json").exists():
+    """Build with the CLI in a child process, sampling the memory of its process tree; the numbers are kept
+    beside the index (``INDEX.bench-build.json``), since ``--add``/``--remove`` rewrite its manifest."""
+    record = index.with_name(f"{index.name}.bench-build.json")
+    if reuse and record.exists() and (index / "manifest.json").exists():
         manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("corpus", {}).get("folder") == str(corpus.resolve()):
-            _say(f"reusing the index in {index} (its build numbers are the recorded ones)")
-            memory = json.loads(record.read_text(encoding="utf-8")) if record.exists() else {}
-            return {"peak_rss_mb": memory.get("peak_rss_mb"), "peak_rss_main_mb": memory.get("peak_rss_main_mb"),
-                    "reused_index": True}
+            _say(f"reusing the index in {index} and the build numbers in {record}")
+            return {**json.loads(record.read_text(encoding="utf-8")), "reused_index": True}
     command = [sys.executable, "-m", "bot", "index", "--corpus", str(corpus), "--index", str(index)]
     if workers:
         command += ["--workers", str(workers)]
@@ -120,9 +120,12 @@ def _build(corpus: Path, index: Path, workers: int | None, reuse: bool) -> dict:
     sampler.stop()
     if code != 0:
         raise SystemExit(f"the build failed with exit code {code}")
-    memory = {"peak_rss_mb": sampler.peak_mb, "peak_rss_main_mb": sampler.peak_main_mb}
-    record.write_text(json.dumps(memory), encoding="utf-8")
-    return {**memory, "reused_index": False}
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    numbers = {"build_s": manifest["build_s"], "build_stage_s": manifest["build_stage_s"],
+               "windows_encoded": manifest["windows_encoded"], "peak_rss_mb": sampler.peak_mb,
+               "peak_rss_main_mb": sampler.peak_main_mb}
+    record.write_text(json.dumps(numbers, indent=2), encoding="utf-8")
+    return {**numbers, "reused_index": False}
 
 
 class _PeakMemory(threading.Thread):
@@ -341,7 +344,7 @@ def table(r: dict) -> str:
         ("encoding (both cores)", f"{r['windows_encoded']:,} windows, {r['encode_windows_per_s'] or 0:.0f}/s"),
         ("peak RSS while building", f"{r['peak_rss_mb'] or 0:,.0f} MB (workers included)"),
         ("index on disk", f"{r['index_mb']:,.0f} MB, dense index {r['dense_index']}"),
-        ("index load / Bot.open", f"{r['load_s']['index']:.2f} s / {r['load_s']['bot_open']:.2f} s"),
+        ("index load / Bot.open", f"{r['load_s']:.2f} s / {r['load_detail_s']['bot_open']:.2f} s"),
         *((f"{mode} end to end p50 / p95", f"{lat[mode]['p50']:.1f} / {lat[mode]['p95']:.1f} ms") for mode in MODES),
         *((f"{mode} retrieval only p50 / p95", f"{r['search_latency_ms'][mode]['p50']:.1f} / "
                                                f"{r['search_latency_ms'][mode]['p95']:.1f} ms") for mode in MODES),

