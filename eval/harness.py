@@ -1,11 +1,13 @@
 """Run a benchmark: build (or reuse) its index, ask every question under each retrieval mode, time
-each query, extract answers in one mode, and score everything.
+the queries, extract answers in one mode, and score everything.
 
-Each question is encoded and tokenised once and reused across modes; a mode's latency is its own
-search time plus the tokenising (BM25) and encoding (dense) it needs, as ``Bot.search`` would spend.
-Answer extraction encodes the sentences of the top passages, and questions on the same paragraph
-share them, so the harness remembers sentence vectors (``SentenceCache``); the answer latency it
-reports is timed without that memory, on every ``LATENCY_EVERY``-th question.
+Two passes keep a full run short: first every question is searched in every mode, then answers are
+extracted from the answer mode's passages. The encoder is the slow part and embeds each text on its
+own, so the harness encodes in batches what the bot would encode one by one (the questions; the
+sentences of the passages answers are drawn from) and reuses the vectors; results are the same.
+Latency is timed as the bot spends it, without those batches, on an evenly spread sample of about
+``LATENCY_SAMPLE`` questions: a mode's search plus the tokenising (BM25) and encoding (dense) it
+needs, and for answers the answer mode's search plus extraction.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 from tqdm import tqdm
@@ -27,6 +29,7 @@ from bot.errors import IndexStoreError, QueryError
 from bot.index import MANIFEST, Index, build, load, read_manifest
 from bot.retrieve import Hit, Query
 from bot.settings import MODES
+from bot.text import split_sentences
 
 from . import EvalError
 from .metrics import CURVE, HEADLINE, Prediction, answer_scores, latency, per_query_scores
@@ -38,11 +41,13 @@ log = logging.getLogger(__name__)
 RUNS = Path(__file__).resolve().parent / "runs"  # default home of indexes, reports and run files (git-ignored)
 DEPTH = 20  # ids kept per query: Recall@k is reported up to k = 20
 PASSAGES = 100  # passages fetched per query, enough to fill DEPTH distinct documents
-LATENCY_EVERY = 10  # answer latency is timed on every 10th question, with the bot's own encoder
+LATENCY_SAMPLE = 500  # questions timed per run (all of them in smaller sets)
+BATCH = 256  # texts per batched encoder call
 
 
 class SentenceCache:
-    """The bot's encoder, remembering the vector of every passage sentence it has encoded.
+    """The bot's encoder, remembering the vector of every passage text it has encoded; ``preload``
+    encodes many at once.
 
     The encoder embeds each text on its own, so a remembered vector is the one it would compute
     again (to float rounding) and the answers do not change; only the time does.
@@ -52,13 +57,16 @@ class SentenceCache:
         self.encoder, self.name, self.dim = encoder, encoder.name, encoder.dim
         self._vectors: dict[str, np.ndarray] = {}
 
+    def preload(self, texts: Iterable[str], progress: bool = False) -> None:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        for i in tqdm(range(0, len(missing), BATCH), desc="sentence vectors", unit="batch", disable=not progress):
+            self._vectors.update(zip(missing[i : i + BATCH], self.encoder.encode_passages(missing[i : i + BATCH])))
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.encoder.encode_queries(texts)
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if missing:
-            self._vectors.update(zip(missing, self.encoder.encode_passages(missing)))
+        self.preload(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self._vectors[t] for t in texts])
@@ -85,7 +93,7 @@ class ModeRun:
 
     mode: str
     rankings: dict[str, Ranking] = field(default_factory=dict)
-    latency_ms: list[float] = field(default_factory=list)
+    latency_ms: list[float] = field(default_factory=list)  # the timed questions only
 
 
 @dataclass(frozen=True)
@@ -99,7 +107,7 @@ class AnswerRecord:
     sentence: str
     confidence: float
     citation_id: str
-    latency_ms: float | None  # retrieval + extraction; None when not timed (see LATENCY_EVERY)
+    latency_ms: float | None  # retrieval + extraction; None when not timed (see LATENCY_SAMPLE)
     gold: tuple[str, ...]
     answerable: bool
 
@@ -174,12 +182,20 @@ def run(benchmark: Benchmark, index_dir: Path, settings: Settings, modes: Sequen
                       SentenceCache(bot.encoder))
     _warm_up(bot, modes)
     started = time.perf_counter()
+    step = max(1, len(benchmark.questions) // LATENCY_SAMPLE)
+    vectors = _question_vectors(bot, benchmark.questions, progress)
+    pending: list[_Pending] = []
     questions = tqdm(benchmark.questions, desc=f"{benchmark.name}: questions", unit="q", disable=not progress)
     for number, question in enumerate(questions):
         try:
-            _ask(bot, question, outcome, timed=number % LATENCY_EVERY == 0)
+            pending.append(_search(bot, question, outcome, vectors.get(question.qid), timed=number % step == 0))
         except QueryError as error:
             outcome.skipped.append((question.qid, str(error)))
+    if outcome.answer_mode:
+        outcome.sentences.preload((s.text for p in pending for h in p.hits[: bot.settings.answer_passages]
+                                   for s in split_sentences(h.passage.text)), progress)
+        for item in tqdm(pending, desc=f"{benchmark.name}: answers", unit="q", disable=not progress):
+            _answer(bot, item, outcome)
     outcome.query_s = time.perf_counter() - started
     if outcome.skipped:
         log.warning("%d questions could not be asked (e.g. %s: %s); they score 0", len(outcome.skipped),
@@ -197,30 +213,59 @@ def _warm_up(bot: Bot, modes: Sequence[str]) -> None:
         extract(query, hits, bot.encoder, bot.index.bm25, bot.settings)
 
 
-def _ask(bot: Bot, question: Question, outcome: Outcome, timed: bool) -> None:
-    """Search in every mode; in the answer mode also extract (``timed``: with the bot's own encoder,
-    recording the answer latency)."""
+def _question_vectors(bot: Bot, questions: Sequence[Question], progress: bool) -> dict[str, np.ndarray]:
+    """Every question's vector, encoded in batches (the timed questions are encoded again, one by one)."""
+    texts = [q.text.strip() for q in questions]
+    out: dict[str, np.ndarray] = {}
+    for i in tqdm(range(0, len(texts), BATCH), desc="question vectors", unit="batch", disable=not progress):
+        out.update(zip((q.qid for q in questions[i : i + BATCH]), bot.encoder.encode_queries(texts[i : i + BATCH])))
+    return out
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A searched question waiting for its answer: the answer mode's passages and search time."""
+
+    question: Question
+    query: Query
+    hits: list[Hit]
+    search_ms: float | None
+
+
+def _search(bot: Bot, question: Question, outcome: Outcome, vector: np.ndarray | None, timed: bool) -> _Pending:
+    """Search in every mode; ``timed``, encode the question on its own and record each mode's latency."""
     query = Query(bot.check_question(question.text), bot.encoder)
     tokenise_ms = _timed(lambda: query.tokens)
-    encode_ms = _timed(lambda: query.vector)
-    unit = outcome.benchmark.unit
+    if timed or vector is None:
+        encode_ms = _timed(lambda: query.vector)
+    else:
+        query.vector = vector  # Query caches it: the batch-encoded vector is the one it would compute
+        encode_ms = 0.0
+    answer_hits, answer_ms = [], None
     for mode, mode_run in outcome.modes.items():
         started = time.perf_counter()
         hits = bot.retriever.search(query, PASSAGES, mode)
         ms = (time.perf_counter() - started) * 1000
         ms += (tokenise_ms if mode != "dense" else 0.0) + (encode_ms if mode != "bm25" else 0.0)
-        mode_run.rankings[question.qid] = top_ids(hits, unit, DEPTH)
-        mode_run.latency_ms.append(ms)
+        mode_run.rankings[question.qid] = top_ids(hits, outcome.benchmark.unit, DEPTH)
+        if timed:
+            mode_run.latency_ms.append(ms)
         if mode == outcome.answer_mode:
-            started = time.perf_counter()
             # what Bot.ask does after its search (a search for k passages keeps the first k of these)
-            answer = extract(query, hits[: bot.settings.k], bot.encoder if timed else outcome.sentences,
-                             bot.index.bm25, bot.settings)
-            ms += (time.perf_counter() - started) * 1000
-            cited = answer.hits[answer.citation - 1].passage.passage_id if answer.found else ""
-            outcome.answers.append(AnswerRecord(question.qid, question.text, answer.found, answer.text,
-                                                answer.sentence, answer.confidence, cited, ms if timed else None,
-                                                question.answers, question.answerable))
+            answer_hits, answer_ms = hits[: bot.settings.k], ms if timed else None
+    return _Pending(question, query, answer_hits, answer_ms)
+
+
+def _answer(bot: Bot, item: _Pending, outcome: Outcome) -> None:
+    """Extract the answer; a timed question uses the bot's own encoder, the others the remembered vectors."""
+    timed = item.search_ms is not None
+    started = time.perf_counter()
+    answer = extract(item.query, item.hits, bot.encoder if timed else outcome.sentences, bot.index.bm25, bot.settings)
+    ms = item.search_ms + (time.perf_counter() - started) * 1000 if timed else None
+    cited = answer.hits[answer.citation - 1].passage.passage_id if answer.found else ""
+    q = item.question
+    outcome.answers.append(AnswerRecord(q.qid, q.text, answer.found, answer.text, answer.sentence, answer.confidence,
+                                        cited, ms, q.answers, q.answerable))
 
 
 def _timed(compute) -> float:
@@ -267,7 +312,7 @@ def score(outcome: Outcome) -> dict:
         predictions = [Prediction(a.found, a.text, a.sentence, a.gold, a.answerable) for a in outcome.answers]
         result["answers"] = {"mode": outcome.answer_mode, **answer_scores(predictions),
                              "latency_ms": latency([a.latency_ms for a in outcome.answers if a.latency_ms is not None]),
-                             "latency_every": LATENCY_EVERY}
+                             "latency_timed": sum(1 for a in outcome.answers if a.latency_ms is not None)}
         labelled = {q.qid: q.language for q in outcome.benchmark.questions}
         if len(languages) > 1:
             result["answers"]["by_language"] = {

@@ -184,7 +184,8 @@ def markdown(data: dict) -> str:
         "",
         retrieval_table(data),
         "",
-        f"Latency is per question on this machine: tokenising and/or encoding the question plus the mode's search. "
+        f"Latency is per question on this machine, timed on an evenly spread sample of questions: tokenising "
+        "and/or encoding the question plus the mode's search. "
         f"Ranks are the {'documents' if b['unit'] == 'doc' else 'passages'} in the order the retriever returned "
         "them (a document at its best passage); metrics by ranx.",
         "",
@@ -205,9 +206,9 @@ def markdown(data: dict) -> str:
             "Scored over answerable questions with a gold answer; an abstention scores 0. "
             "*Sentence has answer*: the extracted sentence contains a gold answer. EM and F1 compare the short "
             "answer with the gold one (characters for Chinese, words for English). Abstention precision and "
-            "recall take the unanswerable questions as positives. Latency: retrieval plus extraction, as `bot.ask` "
-            f"spends it, timed on every {a.get('latency_every', 1)}th question (the others reuse sentence vectors "
-            "the harness remembers, which changes the time but not the answer).",
+            "recall take the unanswerable questions as positives. Latency: the search plus extraction, as `bot.ask` "
+            f"spends them, timed on {a.get('latency_timed', '?')} questions spread over the set (the others reuse "
+            "vectors the harness encodes in batches, which changes the time but not the answer).",
             "",
         ]
     lines += ["## Files", ""]
