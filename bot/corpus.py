@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from .errors import CorpusError
 
@@ -178,11 +178,6 @@ def article_from_record(record: object, where: str) -> Article:
     meta = {k: str(record[k]) for k in METADATA_KEYS if record.get(k)}
     meta.setdefault("title", first_line_title(text))
     return Article(doc_id=str(record["id"]), text=text, path=where.rsplit(":", 1)[0], **meta)
-
-
-def articles_from_records(records: Iterable[dict]) -> list[Article]:
-    """Articles built in memory (the evaluation harness and tests use this)."""
-    return [article_from_record(r, f"record {i}") for i, r in enumerate(records)]
 
 
 _BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
