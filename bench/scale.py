@@ -23,7 +23,7 @@ import faiss
 import numpy as np
 
 from bot.engine import Bot
-from bot.index import TOKENS, load
+from bot.index import TOKENS
 from bot.retrieve import Query, Retriever
 
 from .corpus import make_corpus, read_pools, sample_questions

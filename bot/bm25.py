@@ -87,8 +87,8 @@ class BM25:
     def save(self, folder: Path) -> None:
         (folder / FILES[0]).write_text(json.dumps({"size": self.size, "vocab": self.vocab}, ensure_ascii=False),
                                        encoding="utf-8")
-        for name, array in zip(FILES[1:], (self.indptr, self.indices, self.weights, self.idf)):
-            np.save(folder / name, array)
+        for name, values in zip(FILES[1:], (self.indptr, self.indices, self.weights, self.idf)):
+            np.save(folder / name, values)
 
     @classmethod
     def load(cls, folder: Path) -> "BM25":
