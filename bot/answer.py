@@ -127,22 +127,31 @@ class Answer:
     text_spans: tuple[Span, ...] = field(default=())
 
 
-def coverage(words: Sequence[str], translations: dict[str, list[str]], text_tokens: set[str], bm25: BM25) -> float:
-    """Share of the question's idf mass found in the text, a word counting as found when it or one of its
-    dictionary translations is there. A word no passage uses weighs as its rarest translation, or as the
-    rarest word of all when it has none (a name the articles never mention should count against)."""
-    unique = list(dict.fromkeys(words))
-    if not unique:
-        return 0.0
+Weights = list[tuple[str, float, list[str]]]  # (question word, idf weight, its dictionary translations)
+
+
+def question_weights(words: Sequence[str], translations: dict[str, list[str]], bm25: BM25) -> Weights:
+    """Each distinct question word with its weight and translations, worked out once per question.
+
+    A word weighs its idf; a word no passage uses weighs as its rarest translation, or as the rarest
+    word of all when it has none (a name the articles never mention should count against)."""
     top = float(np.max(bm25.idf)) if len(bm25.idf) else 1.0
-    found = total = 0.0
-    for word in unique:
+    out: Weights = []
+    for word in dict.fromkeys(words):
         senses = [s for phrase, tr in translations.items() if word in phrase.split() for s in tr]
         idf = bm25.term_idf(word)
-        weight = max(idf if idf is not None else max((bm25.term_idf(s) or 0.0 for s in senses), default=top), 0.05)
-        total += weight
-        if word in text_tokens or any(s in text_tokens for s in senses):
-            found += weight
+        weight = idf if idf is not None else max((bm25.term_idf(s) or 0.0 for s in senses), default=top)
+        out.append((word, max(weight, 0.05), senses))
+    return out
+
+
+def coverage(weights: Weights, text_tokens: set[str]) -> float:
+    """Share of the question's weight found in the text, a word counting as found when it or one of its
+    dictionary translations is there."""
+    total = sum(weight for _, weight, _ in weights)
+    if not total:
+        return 0.0
+    found = sum(w for word, w, senses in weights if word in text_tokens or any(s in text_tokens for s in senses))
     return found / total
 
 
@@ -154,12 +163,12 @@ def score_sentences(query: Query, hits: Sequence[Hit], encoder: Encoder, bm25: B
     whether the sentence holds a span of the kind the question asks for (a number, a date, a name).
     """
     kind = question_type(query.text)
-    translations = query.translations(bm25)
+    weights = question_weights(query.tokens, query.translations(bm25), bm25)
     found: list[tuple[Hit, int, int, float]] = []
     for hit in hits[:passages]:
-        context_cover = coverage(query.tokens, translations, set(tokens(hit.passage.search_text())), bm25)
+        context_cover = coverage(weights, set(tokens(hit.passage.search_text())))
         for s in split_sentences(hit.passage.text):
-            cover = 0.7 * coverage(query.tokens, translations, set(tokens(s.text)), bm25) + 0.3 * context_cover
+            cover = 0.7 * coverage(weights, set(tokens(s.text))) + 0.3 * context_cover
             found.append((hit, s.start, s.end, cover))
     if not found:
         return []
