@@ -331,6 +331,7 @@ def main() -> int:
     except WendaError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    bot.warm_up()
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     print(f"Wenda: http://127.0.0.1:{port}  (JSON API: POST http://127.0.0.1:{port}/api/ask)", flush=True)
     create_server(bot, port=port).run()

@@ -26,3 +26,11 @@ def test_the_loaded_passages_are_memory_mapped_not_copied(seed_bot):
     rows = seed_bot.index.passages._rows
     assert isinstance(rows, JsonlRows) and isinstance(rows._map, mmap.mmap)
     assert isinstance(seed_bot.index.bm25.weights, np.memmap) and isinstance(seed_bot.index.window_rows, np.memmap)
+
+
+def test_warm_up_leaves_the_bot_answering_the_same(seed_bot):
+    question = "香港科學園深圳分園進駐了多少家企業？"
+    before = seed_bot.ask(question)
+    seed_bot.warm_up()
+    after = seed_bot.ask(question)
+    assert (after.found, after.text, after.sentence, after.citation) == (before.found, before.text, before.sentence, before.citation)
