@@ -28,6 +28,14 @@ NOT_FOUND = {
 _QUESTION_TYPES = (
     ("month", r"哪一?月|几月|哪年哪月|what month|which month|month and year"),
     ("date", r"何时|[什甚]么(?:时候|时间|年代)|哪一?年|哪一?月|几月|几时|何年|哪天|哪一天|\bwhen\b|what year|which year|what month|which month|what date"),
+    ("money", r"多少钱|(?:票价|车费|价格|价钱|费用|金额|造价|成本|资金|经费|拨款|投资额|售价|租金|工资|薪金|薪酬|预算|营收|营业额)"
+              r"(?:是|为|约|大约|共|达|有)?(?:多少|几)|多少(?:港元|港币|元|美元|人民币|资金|经费)|(?:耗资|投资了?|融资|拨款|集资|筹集了?)多少"
+              r"|\bhow much\b.*\b(?:cost|costs|price|fare|fees?|fund(?:s|ing|ed)?|money|spen[dt]|pa(?:y|id)|invest(?:ed|ment)?|worth|budget|grant(?:ed)?|raised?)\b"
+              r"|\bwhat (?:is|was|are|were) (?:[\w']+ ){0,4}(?:cost|price|fare|fee|budget|salary|revenue|turnover)s?\b"),
+    ("area", r"面积(?:是|为|约|有|达|共)?(?:多少|几|多大)|多少平方|几平方|多大面积|\bhow many (?:square|hectares|acres)\b"
+             r"|\b(?:what|how large|how big) is the (?:\w+ )*?area\b|\bin (?:square (?:kilomet|met|mile)|hectares|acres)"),
+    ("percent", r"(?:多少|几)(?:个)?(?:百分比|百分点|比例|比率|成)|百分之(?:多少|几)|(?:比例|比率|占比|比重|份额)(?:是|为|约|大约|达)?(?:多少|几)"
+                r"|\bwhat (?:percentage|percent|proportion|fraction)\b|\bby how many percent"),
     ("number", r"多少|几|多大|多长|多久|\bhow (?:many|much|large|big|long|old)\b|what (?:number|percentage|share)"),
     ("person", r"谁|哪位|\bwho(?:m|se)?\b|which (?:person|reporter|official|executive|professor)"),
     ("place", r"哪里|哪儿|何处|哪边|哪一?个?(?:城市|地方|区|国家|地区|省|州)|\bwhere\b|which (?:city|district|country|place)"),
@@ -44,6 +52,17 @@ _DATE = re.compile(
     r"(?:(?:19|20)\d{2}年(?:底|初)?(?:\d{1,2}月)?(?:\d{1,2}日)?|(?:去年|今年|明年)?\d{1,2}月(?:\d{1,2}日)?(?:底|初)?|(?:19|20)\d{2}"
     r"|(?:january|february|march|april|may|june|july|august|september|october|november|december)(?: \d{1,2},?)?(?: \d{4})?)"
 )
+_AMOUNT = r"(?:超过|超|逾|约|近|多达|达|共|over |about |around |more than |nearly |almost )?(?:\d[\d,]*(?:\.\d+)?|[一二两三四五六七八九十百千万亿零〇点]+)(?:多|余)?\s?(?:[十百千万亿]+|million|billion|thousand|bn|m\b)?\s?"
+# A quantity in the unit a money, area or percentage question asks for; what such a question needs.
+_MEASURE = {
+    "money": re.compile(
+        rf"(?:hk|us|nt|rmb|a|s)?\$\s?{_AMOUNT}|[£€¥￥]\s?{_AMOUNT}|(?:rmb|hkd|usd|eur)\s?{_AMOUNT}"
+        rf"|{_AMOUNT}(?:港元|港币|美元|美金|人民币|欧元|英镑|日元|日圆|新台币|台币|元|块钱|dollars?|yuan|rmb|hkd|usd|euros?|pounds?)"),
+    "area": re.compile(
+        rf"{_AMOUNT}(?:平方公里|平方千米|平方米|平方英里|平方英尺|公顷|英亩|亩|m²|km²|km2|square (?:kilomet|met|mile|feet|foot)\w*|hectares?|acres?)"),
+    "percent": re.compile(rf"{_AMOUNT}(?:%|个百分点|percent|per cent|percentage points?)|百分之[\d一二两三四五六七八九十百点.]+"
+                          r"|[一二三四五六七八九十]+分之[一二三四五六七八九十]+|\d+/\d+|一半|半数|\bhalf\b"),
+}
 _YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}年|\d{1,2}月|\d{1,2}日")
 _POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",)}
 # Common surnames (Simplified): jieba sometimes tags only the given name of a three-character name.
@@ -68,6 +87,8 @@ def candidate_spans(sentence: str, kind: str | None) -> list[Span]:
         return [m.span() for m in _DATE.finditer(norm)]
     if kind == "month":
         return [m.span() for m in _DATE.finditer(norm) if "月" in m.group() or not m.group()[:1].isdigit()]
+    if kind in _MEASURE:
+        return [(m.start(), m.end() - (len(m.group()) - len(m.group().rstrip()))) for m in _MEASURE[kind].finditer(norm)]
     if kind == "number":  # a quantity, not a year or a date
         return [m.span() for m in _NUMBER.finditer(norm)
                 if re.search(r"[\d一二两三四五六七八九十百千万亿]", m.group()) and not _YEAR_OR_DATE.match(norm, m.start())]
@@ -214,7 +235,10 @@ def extract(query: Query, hits: list[Hit], encoder: Encoder, bm25: BM25, setting
     """The answer to ``query`` from ``hits``: a sentence, a span if the question asks for one, or abstention."""
     language = query.language
     abstain = Answer(query.text, language, False, hits, message=NOT_FOUND[language])
+    kind = question_type(query.text)
     candidates = score_sentences(query, hits, encoder, bm25, settings.answer_passages)
+    if kind in _MEASURE:  # a sum of money, an area or a share is an answer only when stated in its unit
+        candidates = [c for c in candidates if candidate_spans(c.text, kind)]
     if not candidates:
         return abstain
     best = candidates[0]
@@ -224,7 +248,7 @@ def extract(query: Query, hits: list[Hit], encoder: Encoder, bm25: BM25, setting
         return Answer(query.text, language, False, hits, confidence=conf, message=NOT_FOUND[language])
     passage = best.hit.passage
     words = set(query.tokens) | {t for senses in query.translations(bm25).values() for t in senses}
-    span = best_span(best.text, query.text, question_type(query.text), words)
+    span = best_span(best.text, query.text, kind, words)
     text_start, text_end = (best.start + span[0], best.start + span[1]) if span else (best.start, best.end)
     return Answer(
         question=query.text,

@@ -23,6 +23,16 @@ from bot.answer import best_span, candidate_spans, question_type
     ("規劃是由哪個機構印發的？", "org"),
     ("Which body issued the plan?", "org"),
     ("劉振韜認為現在的河套已逐步成為甚麼？", None),
+    ("跨境巴士的車費是多少？", "money"),
+    ("山半導體去年的營業額是多少？", "money"),
+    ("How much funding did the government grant?", "money"),
+    ("What was the company's revenue last year?", "money"),
+    ("合作區的總面積是多少平方公里？", "area"),
+    ("What is the total land area of the zone?", "area"),
+    ("港企佔多少比例？", "percent"),
+    ("What percentage of the firms come from Hong Kong?", "percent"),
+    ("How much time does he save?", "number"),
+    ("What factors affect the price?", None),
 ])
 def test_question_type(question: str, kind: str | None) -> None:
     assert question_type(question) == kind
@@ -37,6 +47,17 @@ def test_number_spans_keep_units_and_approximations_but_not_years() -> None:
     assert spans_text(sentence, "number") == ["40家", "7"]
     assert spans_text("累計PCT國際專利申請量超1700件。", "number") == ["超1700件"]
     assert spans_text("匯聚1.5萬餘名科技科研人才", "number") == ["1.5萬餘名"]
+
+
+def test_money_area_and_percent_spans_need_their_unit() -> None:
+    sentence = "估計將投資逾10億元，創造數以千計的就業，園區佔地3.89平方公里，港企佔12%。"
+    assert spans_text(sentence, "money") == ["逾10億元"]
+    assert spans_text(sentence, "area") == ["3.89平方公里"]
+    assert spans_text(sentence, "percent") == ["12%"]
+    assert spans_text("The fund raised HK$2.3 billion, about 300 million dollars.", "money") == [
+        "HK$2.3 billion", "about 300 million dollars"]
+    assert spans_text("四分之三的土地是平原，百分之五十是森林", "percent") == ["四分之三", "百分之五十"]
+    assert spans_text("每日開通三班直通巴士，已進駐40家企業。", "money") == []
 
 
 def test_date_and_month_spans() -> None:
