@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import jieba.posseg
-import numpy as np
 
 from .bm25 import BM25
 from .encoders import Encoder
+from .evidence import coverage
 from .retrieve import Hit, Query
 from .settings import Settings
 from .text import cjk_ratio, normalize, split_sentences, tokens
@@ -148,34 +148,6 @@ class Answer:
     text_spans: tuple[Span, ...] = field(default=())
 
 
-Weights = list[tuple[str, float, list[str]]]  # (question word, idf weight, its dictionary translations)
-
-
-def question_weights(words: Sequence[str], translations: dict[str, list[str]], bm25: BM25) -> Weights:
-    """Each distinct question word with its weight and translations, worked out once per question.
-
-    A word weighs its idf; a word no passage uses weighs as its rarest translation, or as the rarest
-    word of all when it has none (a name the articles never mention should count against)."""
-    top = float(np.max(bm25.idf)) if len(bm25.idf) else 1.0
-    out: Weights = []
-    for word in dict.fromkeys(words):
-        senses = [s for phrase, tr in translations.items() if word in phrase.split() for s in tr]
-        idf = bm25.term_idf(word)
-        weight = idf if idf is not None else max((bm25.term_idf(s) or 0.0 for s in senses), default=top)
-        out.append((word, max(weight, 0.05), senses))
-    return out
-
-
-def coverage(weights: Weights, text_tokens: set[str]) -> float:
-    """Share of the question's weight found in the text, a word counting as found when it or one of its
-    dictionary translations is there."""
-    total = sum(weight for _, weight, _ in weights)
-    if not total:
-        return 0.0
-    found = sum(w for word, w, senses in weights if word in text_tokens or any(s in text_tokens for s in senses))
-    return found / total
-
-
 def score_sentences(query: Query, hits: Sequence[Hit], encoder: Encoder, bm25: BM25, passages: int) -> list[Candidate]:
     """Every sentence of the first ``passages`` hits, best first.
 
@@ -184,12 +156,12 @@ def score_sentences(query: Query, hits: Sequence[Hit], encoder: Encoder, bm25: B
     whether the sentence holds a span of the kind the question asks for (a number, a date, a name).
     """
     kind = question_type(query.text)
-    weights = question_weights(query.tokens, query.translations(bm25), bm25)
+    weights = query.weights(bm25)
     found: list[tuple[Hit, int, int, float]] = []
     for hit in hits[:passages]:
-        context_cover = coverage(weights, set(tokens(hit.passage.search_text())))
+        context_cover = coverage(weights, set(tokens(hit.passage.search_text())).__contains__)
         for s in split_sentences(hit.passage.text):
-            cover = 0.7 * coverage(weights, set(tokens(s.text))) + 0.3 * context_cover
+            cover = 0.7 * coverage(weights, set(tokens(s.text)).__contains__) + 0.3 * context_cover
             found.append((hit, s.start, s.end, cover))
     if not found:
         return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -10,11 +11,12 @@ import numpy as np
 from .bm25 import BM25
 from .encoders import Encoder
 from .errors import QueryError
+from .evidence import Weights, char_pairs, contains, coverage, pair_share, question_weights
 from .fusion import convex, order, rrf
 from .index import Index
 from .passages import Passage
 from .settings import MODES, Settings
-from .text import detect_language, tokens
+from .text import detect_language, normalize, split_sentences, tokens
 from .translate import translate
 
 
@@ -28,6 +30,7 @@ class Query:
     text: str
     encoder: Encoder
     _translations: dict[int, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+    _weights: dict[int, Weights] = field(default_factory=dict, repr=False)
 
     @cached_property
     def language(self) -> str:
@@ -47,6 +50,16 @@ class Query:
             missing = [t for t in dict.fromkeys(self.tokens) if bm25.term_idf(t) is None]
             self._translations[id(bm25)] = translate(missing, lambda t: bm25.term_idf(t) is not None)
         return self._translations[id(bm25)]
+
+    def weights(self, bm25: BM25) -> Weights:
+        """Each question word's idf weight and translations in ``bm25``'s passages (``evidence``)."""
+        if id(bm25) not in self._weights:
+            self._weights[id(bm25)] = question_weights(self.tokens, self.translations(bm25), bm25)
+        return self._weights[id(bm25)]
+
+    @cached_property
+    def pairs(self) -> frozenset[str]:
+        return char_pairs(self.text)
 
 
 @dataclass(frozen=True)
@@ -98,9 +111,29 @@ class Retriever:
                 best.setdefault(int(self.index.window_rows[window]), float(score))
         return list(best.items())[:n]
 
+    def rerank(self, query: Query, fused: list[tuple[int, float]], share: float) -> list[tuple[int, float]]:
+        """``fused`` re-scored by the evidence of each of its first ``evidence_depth`` passages' best
+        sentence: its coverage of the question (weighted by ``share``, as BM25 is, since across languages
+        it rests on translations) and its share of the question's character pairs. A passage that states
+        the question's words together in one sentence beats one that scatters them."""
+        if not fused:
+            return fused
+        top = fused[0][1] or 1.0
+        weights = query.weights(self.index.bm25)
+        rescored = {}
+        for i, (row, score) in enumerate(fused):
+            bonus = 0.0
+            if i < self.settings.evidence_depth:
+                sentences = [normalize(s.text) for s in split_sentences(self.index.passages[row].text)]
+                bonus = (share * max((coverage(weights, functools.partial(contains, t)) for t in sentences), default=0.0)
+                         + max((pair_share(query.pairs, t) for t in sentences), default=0.0))
+            rescored[row] = score / top + self.settings.evidence_weight * bonus
+        return order(rescored)
+
     def search(self, query: Query, k: int, mode: str) -> list[Hit]:
         """The ``k`` best passages for ``query`` under ``mode``: ``hybrid`` is convex fusion weighted by how
-        much the question's words occur in the passages, ``weighted`` the same at a fixed weight, ``rrf``
+        much the question's words occur in the passages, re-ranked by sentence evidence (``rerank``),
+        ``weighted`` the same fusion at a fixed weight and without re-ranking, ``rrf``
         reciprocal rank fusion."""
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -118,7 +151,7 @@ class Retriever:
             fused = order(convex(sparse, dense, self.settings.bm25_weight))
         else:
             # BM25 counts as much as the question's words are found in the passages (directly or translated)
-            fused = order(convex(sparse, dense, self.settings.bm25_weight * share))
+            fused = self.rerank(query, order(convex(sparse, dense, self.settings.bm25_weight * share)), share)
         sparse_at = {row: (rank, score) for rank, (row, score) in enumerate(sparse, 1)}
         dense_at = {row: (rank, score) for rank, (row, score) in enumerate(dense, 1)}
         hits = []

@@ -33,6 +33,10 @@ class Settings:
     candidates: int = 100
     rrf_k: int = 60
     bm25_weight: float = 0.7
+    # hybrid re-ranking: how much a passage's best sentence's evidence adds to its fused score (relative
+    # to the best), over its first this many candidates (chosen on DRCD dev; eval/RESULTS.md)
+    evidence_weight: float = 0.75
+    evidence_depth: int = 20
     answer_passages: int = 3
     max_question_chars: int = 2000
     # abstain below these confidences (calibrated on eval/gold/seed_questions.jsonl, never on benchmarks)
