@@ -48,7 +48,7 @@ class Query:
         """Dictionary translations of the words ``bm25``'s passages never use, into words they do."""
         if id(bm25) not in self._translations:
             missing = [t for t in dict.fromkeys(self.tokens) if bm25.term_idf(t) is None]
-            self._translations[id(bm25)] = translate(missing, lambda t: bm25.term_idf(t) is not None)
+            self._translations[id(bm25)] = translate(missing, bm25.term_idf)
         return self._translations[id(bm25)]
 
     def weights(self, bm25: BM25) -> Weights:
@@ -123,7 +123,7 @@ class Retriever:
         rescored = {}
         for i, (row, score) in enumerate(fused):
             bonus = 0.0
-            if i < self.settings.evidence_depth:
+            if i < self.settings.evidence_depth and self.settings.evidence_weight:
                 sentences = [normalize(s.text) for s in split_sentences(self.index.passages[row].text)]
                 bonus = (share * max((coverage(weights, functools.partial(contains, t)) for t in sentences), default=0.0)
                          + max((pair_share(query.pairs, t) for t in sentences), default=0.0))

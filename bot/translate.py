@@ -65,12 +65,15 @@ def _english_forms(word: str) -> list[str]:
     return forms
 
 
-def translate(words: Iterable[str], known: Callable[[str], bool]) -> dict[str, list[str]]:
-    """Search tokens in the other language for the question's tokens, kept only where ``known``:
-    a map from each translated word (or pair of neighbouring words) to its tokens.
+def translate(words: Iterable[str], idf: Callable[[str], float | None]) -> dict[str, list[str]]:
+    """Search tokens in the other language for the question's tokens, kept only where the corpus uses
+    them (``idf`` is not None): a map from each translated word (or pair of neighbouring words) to its
+    tokens.
 
     English words and pairs ("state council") become the Chinese headwords the dictionary glosses them
-    with; Chinese words become their gloss words.
+    with: words before single characters, whole headwords before the pieces jieba cuts longer ones into,
+    and among those the ones the corpus uses most ("die" → 去世 before 丢, a piece of 丢命). Chinese words
+    become their gloss words.
     """
     en_zh, zh_en = dictionary()
     words = list(words)
@@ -80,15 +83,18 @@ def translate(words: Iterable[str], known: Callable[[str], bool]) -> dict[str, l
         if " " not in phrase and any(phrase in p.split() for p in out):
             continue  # already translated as part of a pair ("hong kong")
         for form in _english_forms(phrase) if " " not in phrase else [phrase]:
-            heads = sorted(en_zh.get(form, []), key=lambda head: len(head) == 1)  # words before characters
-            senses = [t for head in heads for t in tokens(head) if len(t) > 1 or not t.isascii()]
-            senses = [t for t in dict.fromkeys(senses) if known(t)]
+            heads = en_zh.get(form, [])
+            pieces = {t: t not in heads for head in heads for t in tokens(head) if len(t) > 1 or not t.isascii()}
+            weights = {t: idf(t) for t in pieces}
+            senses = sorted((t for t in pieces if weights[t] is not None),
+                            key=lambda t: (len(t) == 1, pieces[t], weights[t]))
             if senses:
-                out[phrase] = senses[:MAX_SENSES]
+                words_only = [t for t in senses if len(t) > 1]  # a single character only when no word fits
+                out[phrase] = (words_only or senses)[:MAX_SENSES]
                 break
     for word in words:
         if not word.isascii():
-            senses = [w for w in dict.fromkeys(zh_en.get(word, [])) if known(w)]
+            senses = [w for w in dict.fromkeys(zh_en.get(word, [])) if idf(w) is not None]
             if senses:
                 out[word] = senses[:MAX_SENSES]
     return out
