@@ -66,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, help="passages to retrieve (default 5)")
     ask.add_argument("--mode", choices=MODES, help="retrieval: hybrid (default), rrf, weighted, bm25 or dense")
     ask.add_argument("--json", action="store_true", help="print the JSON object instead of text")
+    ask.add_argument("--reranker", metavar="MODEL_OR_PATH",
+                     help="re-score the first 20 passages with this sentence-transformers cross-encoder (off by default)")
     ask.set_defaults(run=_ask)
 
     check = commands.add_parser("check", help="check a claim (or a JSONL file of them) against the articles")
@@ -119,6 +121,8 @@ def _ask(args: argparse.Namespace) -> int:
     if (args.question is None) == (args.jsonl is None):
         raise QueryError('give either a question or --jsonl FILE, e.g. python -m bot ask "河套合作區在哪裏？"')
     bot = Bot.open(args.index)
+    if args.reranker:
+        bot = Bot(bot.index, bot.settings.replace(reranker=args.reranker), bot.encoder)
     if args.jsonl:
         for record in _records(args.jsonl, "question"):
             try:

@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from .bm25 import BM25
+from .crossencoder import load_reranker
 from .encoders import Encoder
 from .errors import QueryError
 from .evidence import Weights, char_pairs, contains, coverage, pair_share, question_weights
@@ -81,6 +82,7 @@ class Retriever:
 
     def __init__(self, index: Index, encoder: Encoder, settings: Settings) -> None:
         self.index, self.encoder, self.settings = index, encoder, settings
+        self.reranker = load_reranker(settings.reranker) if settings.reranker else None
 
     def lexical(self, query: Query) -> tuple[list[str], float]:
         """The tokens BM25 searches with and the share of the question they stand for.
@@ -130,11 +132,19 @@ class Retriever:
             rescored[row] = score / top + self.settings.evidence_weight * bonus
         return order(rescored)
 
+    def cross_rerank(self, query: Query, fused: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
+        """The first ``max(k, reranker_depth)`` candidates of ``fused`` in the order the cross-encoder
+        scores them (the question against each passage with its heading), with its scores."""
+        head = fused[: max(k, self.settings.reranker_depth)]
+        scores = self.reranker.scores(query.text, [self.index.passages[row].search_text() for row, _ in head])
+        return order({row: float(score) for (row, _), score in zip(head, scores)})
+
     def search(self, query: Query, k: int, mode: str) -> list[Hit]:
         """The ``k`` best passages for ``query`` under ``mode``: ``hybrid`` is convex fusion weighted by how
         much the question's words occur in the passages, re-ranked by sentence evidence (``rerank``),
         ``weighted`` the same fusion at a fixed weight and without re-ranking, ``rrf``
-        reciprocal rank fusion."""
+        reciprocal rank fusion. A cross-encoder named in the settings then re-scores the first candidates
+        of any mode."""
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         n = max(k, self.settings.candidates)
@@ -152,6 +162,8 @@ class Retriever:
         else:
             # BM25 counts as much as the question's words are found in the passages (directly or translated)
             fused = self.rerank(query, order(convex(sparse, dense, self.settings.bm25_weight * share)), share)
+        if self.reranker is not None:
+            fused = self.cross_rerank(query, fused, k)
         sparse_at = {row: (rank, score) for rank, (row, score) in enumerate(sparse, 1)}
         dense_at = {row: (rank, score) for rank, (row, score) in enumerate(dense, 1)}
         hits = []

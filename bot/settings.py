@@ -37,6 +37,9 @@ class Settings:
     # to the best), over its first this many candidates (chosen on DRCD dev; eval/RESULTS.md)
     evidence_weight: float = 0.75
     evidence_depth: int = 20
+    # optional cross-encoder (sentence-transformers model name or folder) re-scoring the first candidates
+    reranker: str = ""
+    reranker_depth: int = 20
     answer_passages: int = 3
     max_question_chars: int = 2000
     # abstain below these confidences (calibrated on eval/gold/seed_questions.jsonl, never on benchmarks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 import time
@@ -83,3 +84,27 @@ def web_url(seed_bot):
     yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
     server.should_exit = True
     thread.join(10)
+
+
+def write_tiny_bert(folder: Path, text: str, classifier: bool = False) -> Path:
+    """A random one-layer BERT saved in ``folder`` with a WordPiece vocabulary made from ``text`` (the
+    special tokens, its words and its non-ASCII characters): a plain encoder, or with ``classifier`` one
+    with a single-score head, as a sentence-transformers CrossEncoder loads it. Nothing is downloaded."""
+    import torch
+    import transformers
+
+    words = set(re.findall(r"[a-z0-9]+", text.lower()))
+    symbols = {c for c in text if not c.isspace() and not c.isalnum()} | {c for c in text if ord(c) > 127}
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted(words | symbols)]
+    folder.mkdir(parents=True)
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    # from the folder rather than BertTokenizerFast(vocab_file=...), which transformers 5 ignores
+    tokenizer = transformers.BertTokenizerFast.from_pretrained(str(folder))
+    assert len(tokenizer) == len(vocab)
+    torch.manual_seed(0)
+    config = transformers.BertConfig(hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                     intermediate_size=37, vocab_size=len(vocab), num_labels=1)
+    model = transformers.BertForSequenceClassification(config) if classifier else transformers.BertModel(config)
+    model.save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
+    return folder

@@ -7,7 +7,6 @@ to a folder and loaded by path, so the real loading code runs without a model hu
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,7 +19,7 @@ from bot.encoders import load_encoder
 from bot.index import build_from_folder
 from bot.settings import Settings
 
-from conftest import TINY_ARTICLES
+from conftest import TINY_ARTICLES, write_tiny_bert
 
 QUESTIONS = ["When did the Star Ferry start?", "維多利亞港幾點上演燈光表演？", "深圳地铁哪一年开通？"]
 
@@ -74,17 +73,10 @@ def test_unknown_encoder_name_is_an_encoder_error():
 
 # --- a tiny sentence-transformers model ------------------------------------------------------------
 
-def _vocabulary(text: str) -> list[str]:
-    """WordPiece vocabulary: the special tokens, then every word and every non-ASCII character of ``text``."""
-    words = set(re.findall(r"[a-z0-9]+", text.lower()))
-    symbols = {c for c in text if not c.isspace() and not c.isalnum()} | {c for c in text if ord(c) > 127}
-    return ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted(words | symbols)]
-
-
 @pytest.fixture(scope="module")
 def tiny_models(tmp_path_factory) -> dict[str, Path]:
     """The same random BERT saved twice: as ``tiny-plain`` and as ``tiny-e5`` (which gets e5's prefixes)."""
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     pytest.importorskip("sentence_transformers")
     try:
@@ -94,20 +86,9 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
     from sentence_transformers import SentenceTransformer
 
     root = tmp_path_factory.mktemp("tiny-st")
-    text = " ".join([*TINY_ARTICLES.values(), *QUESTIONS, "query: passage:"])
-    vocab = _vocabulary(text)
-    bert = root / "bert"
-    bert.mkdir()
-    (bert / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    # from the folder rather than BertTokenizerFast(vocab_file=...), which transformers 5 ignores
+    bert = write_tiny_bert(root / "bert", " ".join([*TINY_ARTICLES.values(), *QUESTIONS, "query: passage:"]))
     tokenizer = transformers.BertTokenizerFast.from_pretrained(str(bert))
-    assert len(tokenizer) == len(vocab)
     assert "[UNK]" not in tokenizer.tokenize("The Star Ferry 維多利亞港")
-    torch.manual_seed(0)
-    config = transformers.BertConfig(hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                                     intermediate_size=37, vocab_size=len(vocab))
-    transformers.BertModel(config).save_pretrained(str(bert))
-    tokenizer.save_pretrained(str(bert))
     module = Transformer(str(bert), max_seq_length=128)
     model = SentenceTransformer(modules=[module, Pooling(32, "mean")], device="cpu")
     plain = root / "tiny-plain"
