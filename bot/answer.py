@@ -11,7 +11,7 @@ import jieba.posseg
 
 from .bm25 import BM25
 from .encoders import Encoder
-from .evidence import coverage
+from .evidence import coverage, token_holder
 from .retrieve import Hit, Query
 from .settings import Settings
 from .text import cjk_ratio, normalize, split_sentences, tokens
@@ -159,9 +159,9 @@ def score_sentences(query: Query, hits: Sequence[Hit], encoder: Encoder, bm25: B
     weights = query.weights(bm25)
     found: list[tuple[Hit, int, int, float]] = []
     for hit in hits[:passages]:
-        context_cover = coverage(weights, set(tokens(hit.passage.search_text())).__contains__)
+        context_cover = coverage(weights, token_holder(tokens(hit.passage.search_text())))
         for s in split_sentences(hit.passage.text):
-            cover = 0.7 * coverage(weights, set(tokens(s.text)).__contains__) + 0.3 * context_cover
+            cover = 0.7 * coverage(weights, token_holder(tokens(s.text))) + 0.3 * context_cover
             found.append((hit, s.start, s.end, cover))
     if not found:
         return []

@@ -13,12 +13,12 @@ Two measures, cheap enough to run on every sentence of every candidate passage:
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 from .bm25 import BM25
-from .text import CJK, normalize
+from .text import CJK, english_forms, normalize
 
 Weights = list[tuple[str, float, list[str]]]  # (question word, idf weight, its dictionary translations)
 
@@ -56,11 +56,18 @@ def contains(text: str, word: str) -> bool:
 
 def coverage(weights: Weights, holds: Callable[[str], bool]) -> float:
     """Share of the question's weight that a text ``holds`` (a word, or one of its dictionary
-    translations): its token set's ``__contains__``, or ``contains`` on its normalised characters."""
+    translations): ``token_holder`` of its tokens, or ``contains`` on its normalised characters."""
     total = sum(weight for _, weight, _ in weights)
     if not total:
         return 0.0
     return sum(w for word, w, senses in weights if holds(word) or any(holds(s) for s in senses)) / total
+
+
+def token_holder(text_tokens: Iterable[str]) -> Callable[[str], bool]:
+    """Whether a text with these tokens holds a word, an English word also by a dictionary form of both
+    ("companies" is held by "company", "opened" by "opens")."""
+    held = {form for token in text_tokens for form in (english_forms(token) if token.isascii() else (token,))}
+    return lambda word: any(form in held for form in english_forms(word)) if word.isascii() else word in held
 
 
 def char_pairs(text: str) -> frozenset[str]:

@@ -25,7 +25,7 @@ import jieba.posseg
 import numpy as np
 
 from . import numbers
-from .evidence import coverage, question_weights
+from .evidence import coverage, question_weights, token_holder
 from .bm25 import BM25
 from .encoders import Encoder
 from .engine import Bot
@@ -280,7 +280,7 @@ class _Claim:
     def coverage(self, text: str, year: int | None, bm25: BM25) -> float:
         """The idf-weighted share of the claim's ``words`` that ``text`` holds."""
         words = self.words(year)
-        return coverage(question_weights(words, {}, bm25), set(tokens(text)).__contains__) if words else 0.0
+        return coverage(question_weights(words, {}, bm25), token_holder(tokens(text))) if words else 0.0
 
 
 _NEGATIONS = frozenset(normalize(

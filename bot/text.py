@@ -159,3 +159,13 @@ def tokens(text: str) -> list[str]:
 def fold_spaces(text: str) -> str:
     """Collapse runs of white space to one space, for display."""
     return re.sub(r"\s+", " ", text).strip()
+
+
+def english_forms(word: str) -> list[str]:
+    """The word and its likely dictionary forms (plural and verb endings removed): "companies" →
+    company, "opened" → open; a match on any of them tolerates English inflection."""
+    forms = [word]
+    for suffix, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            forms.append(word[: -len(suffix)] + replacement)
+    return forms

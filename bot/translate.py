@@ -12,7 +12,7 @@ import re
 from importlib import resources
 from typing import Callable, Iterable
 
-from .text import STOPWORDS, normalize, tokens
+from .text import STOPWORDS, english_forms, normalize, tokens
 
 _ENTRY = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.+)/$")
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -56,15 +56,6 @@ def dictionary() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     return en_zh, zh_en
 
 
-def _english_forms(word: str) -> list[str]:
-    """The word and its likely dictionary forms (plural and verb endings removed)."""
-    forms = [word]
-    for suffix, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e")):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
-            forms.append(word[: -len(suffix)] + replacement)
-    return forms
-
-
 def translate(words: Iterable[str], idf: Callable[[str], float | None]) -> dict[str, list[str]]:
     """Search tokens in the other language for the question's tokens, kept only where the corpus uses
     them (``idf`` is not None): a map from each translated word (or pair of neighbouring words) to its
@@ -82,7 +73,7 @@ def translate(words: Iterable[str], idf: Callable[[str], float | None]) -> dict[
     for phrase in [" ".join(latin[i : i + 2]) for i in range(len(latin) - 1)] + latin:
         if " " not in phrase and any(phrase in p.split() for p in out):
             continue  # already translated as part of a pair ("hong kong")
-        for form in _english_forms(phrase) if " " not in phrase else [phrase]:
+        for form in english_forms(phrase) if " " not in phrase else [phrase]:
             heads = en_zh.get(form, [])
             pieces = {t: t not in heads for head in heads for t in tokens(head) if len(t) > 1 or not t.isascii()}
             weights = {t: idf(t) for t in pieces}

@@ -6,7 +6,7 @@ import functools
 
 import pytest
 
-from bot.evidence import char_pairs, contains, coverage, pair_share
+from bot.evidence import char_pairs, contains, coverage, pair_share, token_holder
 from bot.text import normalize
 
 SENTENCE = normalize("香港科學園深圳分園2023年9月開園，已進駐40家香港企業和機構。")
@@ -33,6 +33,13 @@ def test_coverage_weighs_words_by_idf_and_counts_translations() -> None:
 def test_coverage_on_a_token_set() -> None:
     weights = [("进驻", 1.0, []), ("进", 1.0, [])]
     assert coverage(weights, {"进驻", "企业"}.__contains__) == pytest.approx(1 / 2)
+
+
+def test_token_holder_tolerates_english_inflection_only() -> None:
+    holds = token_holder(["the", "companies", "opened", "深圳", "labs"])
+    assert holds("company") and holds("companies") and holds("open") and holds("opening") and holds("lab")
+    assert holds("深圳") and not holds("深")  # Chinese words match whole, as tokens
+    assert not holds("compass") and not holds("opera")
 
 
 def test_character_pairs_match_across_scripts_and_cuts() -> None:
