@@ -61,7 +61,8 @@ _MEASURE = {
     "area": re.compile(
         rf"{_AMOUNT}(?:平方公里|平方千米|平方米|平方英里|平方英尺|公顷|英亩|亩|m²|km²|km2|square (?:kilomet|met|mile|feet|foot)\w*|hectares?|acres?)"),
     "percent": re.compile(rf"{_AMOUNT}(?:%|个百分点|percent|per cent|percentage points?)|百分之[\d一二两三四五六七八九十百点.]+"
-                          r"|[一二三四五六七八九十]+分之[一二三四五六七八九十]+|\d+/\d+|一半|半数|\bhalf\b"),
+                          r"|[一二三四五六七八九十]+分之[一二三四五六七八九十]+|\d+/\d+|一半|半数|\bhalf\b"
+                          r"|(?<![一二两三四五六七八九十])[一二两三四五六七八九]成(?:多|半)?(?![为立功员果本长绩就熟交])"),
 }
 _YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}年|\d{1,2}月|\d{1,2}日")
 _POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",)}

@@ -57,6 +57,7 @@ def test_money_area_and_percent_spans_need_their_unit() -> None:
     assert spans_text("The fund raised HK$2.3 billion, about 300 million dollars.", "money") == [
         "HK$2.3 billion", "about 300 million dollars"]
     assert spans_text("四分之三的土地是平原，百分之五十是森林", "percent") == ["四分之三", "百分之五十"]
+    assert spans_text("約三成港企計劃擴張，七成多受訪者表示滿意，已成為樞紐", "percent") == ["三成", "七成多"]
     assert spans_text("每日開通三班直通巴士，已進駐40家企業。", "money") == []
 
 
