@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import logging
 import sys
 from pathlib import Path
 from typing import Iterator
 
 from .engine import Bot
-from .errors import QueryError, WendaError
+from .errors import QueryError, WendaError, run_command
 from .factcheck import check_json
 from .index import build_from_folder, check_fresh, read_manifest, update
 from .settings import MODES, Settings
@@ -25,17 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    try:
-        return args.run(args)
-    except WendaError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # the reader went away (`… | head`): stop quietly
-        sys.stdout = open(os.devnull, "w")
-        return 0
+    return run_command(lambda: args.run(args))
 
 
 def _parser() -> argparse.ArgumentParser:

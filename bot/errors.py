@@ -1,4 +1,11 @@
-"""The error hierarchy: every failure a person can cause or fix, with a message saying what to do."""
+"""The error hierarchy: every failure a person can cause or fix, with a message saying what to do, and
+how a command line turns one into an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable
 
 
 class WendaError(Exception):
@@ -31,3 +38,19 @@ class EncoderError(WendaError):
 
 class QueryError(WendaError):
     """The question or the request cannot be answered as asked (empty, too long, bad option)."""
+
+
+def run_command(body: Callable[[], int]) -> int:
+    """A command's exit code: ``body``'s, or 2 with one ``error:`` line on stderr for a WendaError, 130 on
+    Ctrl-C, 0 when the reader of stdout went away (``… | head``)."""
+    try:
+        return body()
+    except WendaError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        sys.stdout = open(os.devnull, "w")
+        return 0

@@ -9,7 +9,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from bot import Settings, WendaError
+from bot import Settings
+from bot.errors import run_command
 from bot.settings import MODES
 
 from . import EvalError
@@ -24,20 +25,17 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    try:
+
+    def run() -> int:
         benchmark = args.read(args)
         modes = list(MODES) if args.mode == "all" else [args.mode]
         data = evaluate(benchmark, _settings(args.set), modes, args.index_dir, args.report, args.run_out,
                         answers=not args.no_answers, rebuild=args.rebuild, progress=not args.quiet,
                         command=shlex.join(["python", "-m", "eval", *argv]))
-    except WendaError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    _print(data)
-    return 0
+        _print(data)
+        return 0
+
+    return run_command(run)
 
 
 def _parser() -> argparse.ArgumentParser:
