@@ -149,14 +149,14 @@ class Answer:
     text_spans: tuple[Span, ...] = field(default=())
 
 
-def score_sentences(query: Query, hits: Sequence[Hit], encoder: Encoder, bm25: BM25, passages: int) -> list[Candidate]:
+def score_sentences(query: Query, hits: Sequence[Hit], encoder: Encoder, bm25: BM25, passages: int,
+                    kind: str | None) -> list[Candidate]:
     """Every sentence of the first ``passages`` hits, best first.
 
     Score: idf-weighted coverage of the question (the sentence's, plus a share of its passage's and
     heading's), the encoder's cosine similarity, the passage's fused score relative to the best, and
-    whether the sentence holds a span of the kind the question asks for (a number, a date, a name).
+    whether the sentence holds a span of the ``kind`` the question asks for (``question_type``).
     """
-    kind = question_type(query.text)
     weights = query.weights(bm25)
     found: list[tuple[Hit, int, int, float]] = []
     for hit in hits[:passages]:
@@ -209,7 +209,7 @@ def extract(query: Query, hits: list[Hit], encoder: Encoder, bm25: BM25, setting
     language = query.language
     abstain = Answer(query.text, language, False, hits, message=NOT_FOUND[language])
     kind = question_type(query.text)
-    candidates = score_sentences(query, hits, encoder, bm25, settings.answer_passages)
+    candidates = score_sentences(query, hits, encoder, bm25, settings.answer_passages, kind)
     if kind in _MEASURE:  # a sum of money, an area or a share is an answer only when stated in its unit
         candidates = [c for c in candidates if candidate_spans(c.text, kind)]
     if not candidates:

@@ -29,7 +29,6 @@ class CrossEncoderReranker:
                 f"could not load cross-encoder {model!r} ({type(error).__name__}: {why}); "
                 "give a local folder path, or make the model hub reachable"
             ) from None
-        self.name = model
 
     def scores(self, question: str, passages: Sequence[str]) -> np.ndarray:
         """One relevance score per passage for ``question``, higher is better."""
