@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jieba
 import opencc
+from lemminflect import getAllLemmas, getAllLemmasOOV
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -161,11 +162,12 @@ def fold_spaces(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def english_forms(word: str) -> list[str]:
-    """The word and its likely dictionary forms (plural and verb endings removed): "companies" →
-    company, "opened" → open; a match on any of them tolerates English inflection."""
-    forms = [word]
-    for suffix, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e")):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
-            forms.append(word[: -len(suffix)] + replacement)
-    return forms
+@functools.cache
+def english_forms(word: str) -> tuple[str, ...]:
+    """The word and its dictionary forms from LemmInflect's English lemma tables ("companies" →
+    company, "led" → lead, "won" → win; an unknown word by its noun and verb rules), so that a match
+    on any of them tolerates English inflection."""
+    if not (word.isascii() and word.isalpha()):
+        return (word,)
+    lemmas = getAllLemmas(word) or {**getAllLemmasOOV(word, "NOUN"), **getAllLemmasOOV(word, "VERB")}
+    return tuple(dict.fromkeys([word, *(lemma for forms in lemmas.values() for lemma in forms)]))

@@ -56,6 +56,13 @@ def dictionary() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     return en_zh, zh_en
 
 
+def _phrase_forms(phrase: str) -> list[str]:
+    """A word's or pair's dictionary keys: itself and the forms of its last word ("national anthems" →
+    "national anthem", "led" → "lead")."""
+    *head, last = phrase.split()
+    return [" ".join([*head, form]) for form in english_forms(last)]
+
+
 def translate(words: Iterable[str], idf: Callable[[str], float | None]) -> dict[str, list[str]]:
     """Search tokens in the other language for the question's tokens, kept only where the corpus uses
     them (``idf`` is not None): a map from each translated word (or pair of neighbouring words) to its
@@ -73,7 +80,7 @@ def translate(words: Iterable[str], idf: Callable[[str], float | None]) -> dict[
     for phrase in [" ".join(latin[i : i + 2]) for i in range(len(latin) - 1)] + latin:
         if " " not in phrase and any(phrase in p.split() for p in out):
             continue  # already translated as part of a pair ("hong kong")
-        for form in english_forms(phrase) if " " not in phrase else [phrase]:
+        for form in _phrase_forms(phrase):
             heads = en_zh.get(form, [])
             pieces = {t: t not in heads for head in heads for t in tokens(head) if len(t) > 1 or not t.isascii()}
             weights = {t: idf(t) for t in pieces}

@@ -40,6 +40,8 @@ def test_token_holder_tolerates_english_inflection_only() -> None:
     assert holds("company") and holds("companies") and holds("open") and holds("opening") and holds("lab")
     assert holds("深圳") and not holds("深")  # Chinese words match whole, as tokens
     assert not holds("compass") and not holds("opera")
+    irregular = token_holder(["he", "led", "the", "team", "and", "won"])
+    assert irregular("lead") and irregular("win") and not irregular("wine")
 
 
 def test_character_pairs_match_across_scripts_and_cuts() -> None:

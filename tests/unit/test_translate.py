@@ -29,3 +29,11 @@ def test_words_the_corpus_uses_most_come_first_and_characters_only_without_a_wor
     idf = {"去世": 4.0, "死": 1.0, "丧生": 6.0, "丢": 0.5}.get  # 丢 only as a piece of 丢命
     assert translate(["die"], idf)["die"] == ["去世", "丧生"]
     assert translate(["die"], {"死": 1.0, "丢": 0.5}.get)["die"] == ["死", "丢"]
+
+
+def test_irregular_and_plural_forms_find_their_dictionary_entry() -> None:
+    idf = {"领导": 2.0, "导": 1.0, "失去": 2.0, "黑豹": 3.0, "豹": 1.0, "国歌": 4.0}.get
+    out = translate(["led", "lost", "panthers", "national", "anthems"], idf)
+    assert out["led"][0] == "领导"  # "lead", not the light-emitting diode "LED" glosses
+    assert "失去" in out["lost"] and out["panthers"] == ["豹"]
+    assert out["national anthems"] == ["国歌"] and "national" not in out
