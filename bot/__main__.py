@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the JSON object instead of text")
     ask.add_argument("--reranker", metavar="MODEL_OR_PATH",
                      help="re-score the first 20 passages with this sentence-transformers cross-encoder (off by default)")
+    ask.add_argument("--reader", metavar="MODEL_OR_PATH",
+                     help="choose the answer span with this Hugging Face question-answering model (off by default)")
     ask.set_defaults(run=_ask)
 
     check = commands.add_parser("check", help="check a claim (or a JSONL file of them) against the articles")
@@ -110,8 +112,8 @@ def _ask(args: argparse.Namespace) -> int:
     if (args.question is None) == (args.jsonl is None):
         raise QueryError('give either a question or --jsonl FILE, e.g. python -m bot ask "河套合作區在哪裏？"')
     bot = Bot.open(args.index)
-    if args.reranker:
-        bot = Bot(bot.index, bot.settings.replace(reranker=args.reranker), bot.encoder)
+    if args.reranker or args.reader:
+        bot = Bot(bot.index, bot.settings.replace(reranker=args.reranker, reader=args.reader), bot.encoder)
     if args.jsonl:
         for record in _records(args.jsonl, "question"):
             try:

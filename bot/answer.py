@@ -12,6 +12,7 @@ import jieba.posseg
 from .bm25 import BM25
 from .encoders import Encoder
 from .evidence import coverage, token_holder
+from .reader import SpanReader
 from .retrieve import Hit, Query
 from .settings import Settings
 from .text import cjk_ratio, normalize, split_sentences, tokens
@@ -204,8 +205,23 @@ def confidence(candidate: Candidate, cross_lingual: bool) -> float:
     return candidate.coverage
 
 
-def extract(query: Query, hits: list[Hit], encoder: Encoder, bm25: BM25, settings: Settings) -> Answer:
-    """The answer to ``query`` from ``hits``: a sentence, a span if the question asks for one, or abstention."""
+def read_span(reader: SpanReader, query: Query, hits: Sequence[Hit], candidates: Sequence[Candidate]) -> tuple[Candidate, Span] | None:
+    """The reader's best span in the passages of ``hits``, with the scored sentence that holds its start
+    and the span's offsets into that sentence (cut at its end); None when the span lies outside every
+    candidate (a sentence a measure question cannot take)."""
+    span = reader.best(query.text, [h.passage.text for h in hits])
+    if span is None:
+        return None
+    row = hits[span.context].row
+    holder = next((c for c in candidates if c.hit.row == row and c.start <= span.start < c.end), None)
+    return None if holder is None else (holder, (span.start - holder.start, min(span.end, holder.end) - holder.start))
+
+
+def extract(query: Query, hits: list[Hit], encoder: Encoder, bm25: BM25, settings: Settings,
+            reader: SpanReader | None = None) -> Answer:
+    """The answer to ``query`` from ``hits``: a sentence, a span if the question asks for one, or abstention.
+    Whether the articles answer at all is decided on the best-scored sentence; a ``reader``, when given,
+    then picks the span (and so the sentence holding it)."""
     language = query.language
     abstain = Answer(query.text, language, False, hits, message=NOT_FOUND[language])
     kind = question_type(query.text)
@@ -219,9 +235,13 @@ def extract(query: Query, hits: list[Hit], encoder: Encoder, bm25: BM25, setting
     conf = confidence(best, cross)
     if conf < (settings.abstain_threshold_cross if cross else settings.abstain_threshold):
         return Answer(query.text, language, False, hits, confidence=conf, message=NOT_FOUND[language])
+    read = read_span(reader, query, hits[: settings.answer_passages], candidates) if reader is not None else None
+    if read is not None:
+        best, span = read
+    else:
+        words = set(query.tokens) | {t for senses in query.translations(bm25).values() for t in senses}
+        span = best_span(best.text, query.text, kind, words)
     passage = best.hit.passage
-    words = set(query.tokens) | {t for senses in query.translations(bm25).values() for t in senses}
-    span = best_span(best.text, query.text, kind, words)
     text_start, text_end = (best.start + span[0], best.start + span[1]) if span else (best.start, best.end)
     return Answer(
         question=query.text,

@@ -9,6 +9,7 @@ from .answer import Answer, extract
 from .encoders import Encoder, load_encoder
 from .errors import QueryError
 from .index import Index, check_fresh, load, read_manifest
+from .reader import load_reader
 from .retrieve import Hit, Query, Retriever
 from .settings import Settings
 
@@ -21,6 +22,7 @@ class Bot:
         self.settings = (settings or index.settings).replace(**index.manifest["settings"])
         self.encoder = encoder or load_encoder(index.manifest["encoder"])
         self.retriever = Retriever(index, self.encoder, self.settings)
+        self.reader = load_reader(self.settings.reader) if self.settings.reader else None
 
     @classmethod
     def open(cls, folder: Path, settings: Settings | None = None, check_corpus: bool = True) -> "Bot":
@@ -57,7 +59,7 @@ class Bot:
         if not 1 <= k <= 100:
             raise QueryError(f"k must be between 1 and 100, not {k}")
         hits = self.retriever.search(query, k, mode or self.settings.mode)
-        return extract(query, hits, self.encoder, self.index.bm25, self.settings)
+        return extract(query, hits, self.encoder, self.index.bm25, self.settings, self.reader)
 
     def ask_json(self, question: str, k: int | None = None, mode: str | None = None) -> dict:
         """``ask`` as the CLI/API JSON object, with its latency."""

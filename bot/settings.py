@@ -40,6 +40,8 @@ class Settings:
     # optional cross-encoder (sentence-transformers model name or folder) re-scoring the first candidates
     reranker: str = ""
     reranker_depth: int = 20
+    # optional extractive reader (Hugging Face question-answering model name or folder) choosing the span
+    reader: str = ""
     answer_passages: int = 3
     max_question_chars: int = 2000
     # abstain below these confidences (calibrated on eval/gold/seed_questions.jsonl, never on benchmarks)

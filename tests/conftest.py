@@ -86,10 +86,11 @@ def web_url(seed_bot):
     thread.join(10)
 
 
-def write_tiny_bert(folder: Path, text: str, classifier: bool = False) -> Path:
+def write_tiny_bert(folder: Path, text: str, head: str = "") -> Path:
     """A random one-layer BERT saved in ``folder`` with a WordPiece vocabulary made from ``text`` (the
-    special tokens, its words and its non-ASCII characters): a plain encoder, or with ``classifier`` one
-    with a single-score head, as a sentence-transformers CrossEncoder loads it. Nothing is downloaded."""
+    special tokens, its words and its non-ASCII characters): a plain encoder, or with ``head``
+    "classifier" one with a single-score head, as a sentence-transformers CrossEncoder loads it, or with
+    "qa" one with start and end logits, as an extractive reader. Nothing is downloaded."""
     import torch
     import transformers
 
@@ -103,8 +104,9 @@ def write_tiny_bert(folder: Path, text: str, classifier: bool = False) -> Path:
     assert len(tokenizer) == len(vocab)
     torch.manual_seed(0)
     config = transformers.BertConfig(hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                                     intermediate_size=37, vocab_size=len(vocab), num_labels=1)
-    model = transformers.BertForSequenceClassification(config) if classifier else transformers.BertModel(config)
+                                     intermediate_size=37, vocab_size=len(vocab), num_labels=2 if head == "qa" else 1)
+    model = {"classifier": transformers.BertForSequenceClassification, "qa": transformers.BertForQuestionAnswering,
+             "": transformers.BertModel}[head](config)
     model.save_pretrained(str(folder))
     tokenizer.save_pretrained(str(folder))
     return folder

@@ -26,7 +26,7 @@ QUESTION = "香港科學園深圳分園進駐了多少家企業？"
 @pytest.fixture(scope="module")
 def tiny_cross_encoder(tmp_path_factory, seed_text: str) -> Path:
     pytest.importorskip("sentence_transformers")
-    folder = write_tiny_bert(tmp_path_factory.mktemp("tiny-ce") / "model", seed_text + QUESTION, classifier=True)
+    folder = write_tiny_bert(tmp_path_factory.mktemp("tiny-ce") / "model", seed_text + QUESTION, head="classifier")
     return folder
 
 
