@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import EncoderError
+from .errors import EncoderError, model_load_error
 
 
 class CrossEncoderReranker:
@@ -24,11 +24,7 @@ class CrossEncoderReranker:
         try:
             self._model = CrossEncoder(model, device="cpu")
         except Exception as error:  # the library raises OSError, ValueError, HTTP errors…
-            why = " ".join(str(error).split())
-            raise EncoderError(
-                f"could not load cross-encoder {model!r} ({type(error).__name__}: {why}); "
-                "give a local folder path, or make the model hub reachable"
-            ) from None
+            raise model_load_error("cross-encoder", model, error) from None
 
     def scores(self, question: str, passages: Sequence[str]) -> np.ndarray:
         """One relevance score per passage for ``question``, higher is better."""

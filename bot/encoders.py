@@ -11,7 +11,7 @@ from typing import Protocol, Sequence
 import numpy as np
 import threadpoolctl
 
-from .errors import EncoderError
+from .errors import EncoderError, model_load_error
 
 DEFAULT_ENCODER = "use-m3"
 # Models trained with instruction prefixes; matched on the lower-cased model name.
@@ -79,11 +79,7 @@ class SentenceTransformerEncoder:
         try:
             self._model = SentenceTransformer(model, device="cpu")
         except Exception as error:  # the library raises OSError, ValueError, HTTP errors…
-            why = " ".join(str(error).split())  # hub errors span several lines; the CLI prints one
-            raise EncoderError(
-                f"could not load sentence-transformers model {model!r} ({type(error).__name__}: {why}); "
-                "give a local folder path, or make the model hub reachable"
-            ) from None
+            raise model_load_error("sentence-transformers model", model, error) from None
         self.name = f"st:{model}"
         # newer sentence-transformers renamed get_sentence_embedding_dimension (the old name warns)
         dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension

@@ -40,6 +40,14 @@ class QueryError(WendaError):
     """The question or the request cannot be answered as asked (empty, too long, bad option)."""
 
 
+def model_load_error(what: str, model: str, error: Exception) -> EncoderError:
+    """The one-line error for a model that could not be loaded (hub errors span several lines; the CLI
+    prints one), saying what to do about it."""
+    why = " ".join(str(error).split())
+    return EncoderError(f"could not load {what} {model!r} ({type(error).__name__}: {why}); "
+                        "give a local folder path, or make the model hub reachable")
+
+
 def run_command(body: Callable[[], int]) -> int:
     """A command's exit code: ``body``'s, or 2 with one ``error:`` line on stderr for a WendaError, 130 on
     Ctrl-C, 0 when the reader of stdout went away (``… | head``)."""

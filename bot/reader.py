@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import EncoderError
+from .errors import EncoderError, model_load_error
 
 MAX_TOKENS = 384  # question and context together, per window
 STRIDE = 128  # tokens two windows over a long context share
@@ -43,11 +43,7 @@ class SpanReader:
             self._tokenizer = AutoTokenizer.from_pretrained(model)
             self._model = AutoModelForQuestionAnswering.from_pretrained(model).eval()
         except Exception as error:  # the library raises OSError, ValueError, HTTP errors…
-            why = " ".join(str(error).split())
-            raise EncoderError(
-                f"could not load reader {model!r} ({type(error).__name__}: {why}); "
-                "give a local folder path, or make the model hub reachable"
-            ) from None
+            raise model_load_error("reader", model, error) from None
         if not self._tokenizer.is_fast:
             raise EncoderError(f"reader {model!r} has no fast tokenizer, which maps answers back to characters")
         self._torch = torch
