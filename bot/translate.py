@@ -69,7 +69,8 @@ def translate(words: Iterable[str], idf: Callable[[str], float | None]) -> dict[
     tokens.
 
     English words and pairs ("state council") become the Chinese headwords the dictionary glosses them
-    with: words before single characters, whole headwords before the pieces jieba cuts longer ones into,
+    with (an inflected word by its first dictionary form that has any: "led" → lead): words before single
+    characters, whole headwords before the pieces jieba cuts longer ones into,
     and among those the ones the corpus uses most ("die" → 去世 before 丢, a piece of 丢命). Chinese words
     become their gloss words.
     """
