@@ -70,6 +70,7 @@ _POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",)}
 # Common surnames (Simplified): jieba sometimes tags only the given name of a three-character name.
 _SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 _ORG_SUFFIX = re.compile(r"(?:局|院|部|署|会|公司|大学|集团|银行|中心|政府|办|委员会|研究院|机构|协会|学会|分行|分局|贸发局)$")
+_NAME_DOTS = ("·", "・", "•")
 _LATIN_NAME = re.compile(r"\b[A-Z][\w&.'-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][\w&.'-]*)*")
 
 
@@ -95,13 +96,17 @@ def candidate_spans(sentence: str, kind: str | None) -> list[Span]:
         return [m.span() for m in _NUMBER.finditer(norm)
                 if re.search(r"[\d一二两三四五六七八九十百千万亿]", m.group()) and not _YEAR_OR_DATE.match(norm, m.start())]
     if kind in _POS:
-        spans, offset = [], 0
+        spans, offset, words = [], 0, []
         for word, flag in jieba.posseg.cut(norm):
             if flag.startswith(_POS[kind]) or (kind == "org" and len(word) > 2 and _ORG_SUFFIX.search(word)):
                 start = offset - 1 if kind == "person" and len(word) == 2 and norm[offset - 1 : offset] in _SURNAMES else offset
                 spans.append((max(start, 0), offset + len(word)))
+            words.append((offset, offset + len(word)))
             offset += len(word)
         spans += [m.span() for m in _LATIN_NAME.finditer(sentence) if kind != "place" or len(m.group()) > 2]
+        if kind == "person":  # a foreign name in Chinese: the words either side of a middle dot (卡万·肖特)
+            spans += [(words[i - 1][0], words[i + 1][1]) for i in range(1, len(words) - 1)
+                      if norm[words[i][0] : words[i][1]] in _NAME_DOTS and _is_chinese(norm[words[i - 1][0] : words[i + 1][1]])]
         return _merge_adjacent(sorted(spans), norm)
     return []
 

@@ -71,6 +71,14 @@ def test_person_spans_keep_the_surname() -> None:
     assert "高凌雲" in spans_text("港科大深港協同創新研究院執行總監高凌雲介紹。", "person")
 
 
+def test_a_foreign_name_in_chinese_is_one_person_span_across_its_middle_dots() -> None:
+    sentence = "職業碗防守截鋒卡萬·肖特以 11 分領先於全隊，而喬治·華盛頓·卡佛是教授。"
+    names = spans_text(sentence, "person")
+    assert "卡萬·肖特" in names and "喬治·華盛頓·卡佛" in names
+    assert not any("截鋒" in n or "以" in n for n in names)  # the words beside the name stay out
+    assert spans_text("數據·智能論壇在深圳舉行", "place") == spans_text("數據智能論壇在深圳舉行", "place")
+
+
 def test_best_span_is_the_candidate_nearest_the_question_words() -> None:
     sentence = "今年是《粵港澳大灣區發展規劃綱要》發布5周年，也是香港回歸祖國27周年。"
     words = {"香港", "回归", "祖国", "周年"}
