@@ -38,6 +38,9 @@ _QUESTION_TYPES = (
     ("percent", r"(?:多少|几)(?:个)?(?:百分比|百分点|比例|比率|成)|百分之(?:多少|几)|(?:比例|比率|占比|比重|份额)(?:是|为|约|大约|达)?(?:多少|几)"
                 r"|\bwhat (?:percentage|percent|proportion|fraction)\b|\bby how many percent"),
     ("number", r"多少|几|多大|多长|多久|\bhow (?:many|much|large|big|long|old)\b|what (?:number|percentage|share)"),
+    ("work", r"哪一?(?:部|本|首|篇|张|套|份|家|出|个)?(?:作品|电影|影片|书|书籍|小说|歌|歌曲|专辑|剧|电视剧|剧集|游戏|报纸|杂志|刊物|节目|著作|漫画|动画|诗|文章|论文|法律|条约|法案)"
+             r"|[什甚]么(?:书|电影|影片|作品|小说|歌曲|歌|专辑|电视剧|剧|游戏|报纸|杂志|节目|刊物|著作|漫画|动画|诗|文章|论文|法律|条约|法案|书名|曲)"
+             r"|\b(?:which|what) (?:book|film|movie|novel|song|album|newspaper|magazine|series|show|game|play|opera|poem|treaty|law|act)\b"),
     ("person", r"谁|哪位|\bwho(?:m|se)?\b|which (?:person|reporter|official|executive|professor)"),
     ("place", r"哪里|哪儿|何处|哪边|哪一?个?(?:城市|地方|区|国家|地区|省|州)|\bwhere\b|which (?:city|district|country|place)"),
     ("org", r"哪(?:个|家|间|所)?(?:机构|公司|部门|单位|组织|大学|研究院|机关)|\bwhich (?:body|organi[sz]ation|agency|company|institute|institution|department|university|offices?|regulator)\b"),
@@ -70,6 +73,7 @@ _POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",)}
 # Common surnames (Simplified): jieba sometimes tags only the given name of a three-character name.
 _SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 _ORG_SUFFIX = re.compile(r"(?:局|院|部|署|会|公司|大学|集团|银行|中心|政府|办|委员会|研究院|机构|协会|学会|分行|分局|贸发局)$")
+_TITLE = re.compile(r"[《〈]([^》〉]{1,40})[》〉]|[“\"]([^”\"]{1,60})[”\"]")
 _NAME_DOTS = ("·", "・", "•")
 _LATIN_NAME = re.compile(r"\b[A-Z][\w&.'-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][\w&.'-]*)*")
 
@@ -90,6 +94,8 @@ def candidate_spans(sentence: str, kind: str | None) -> list[Span]:
         return [m.span() for m in _DATE.finditer(norm)]
     if kind == "month":
         return [m.span() for m in _DATE.finditer(norm) if "月" in m.group() or not m.group()[:1].isdigit()]
+    if kind == "work":  # a title: inside 《》 or 〈〉, or quoted in English
+        return [m.span(1) if m.group(1) is not None else m.span(2) for m in _TITLE.finditer(norm)]
     if kind in _MEASURE:
         return [(m.start(), m.end() - (len(m.group()) - len(m.group().rstrip()))) for m in _MEASURE[kind].finditer(norm)]
     if kind == "number":  # a quantity, not a year or a date

@@ -33,6 +33,10 @@ from bot.answer import best_span, candidate_spans, question_type
     ("What percentage of the firms come from Hong Kong?", "percent"),
     ("How much time does he save?", "number"),
     ("What factors affect the price?", None),
+    ("哪一家報紙是目前唯一使用梵語的？", "work"),
+    ("他寫了甚麼小說？", "work"),
+    ("Which newspaper published the report?", "work"),
+    ("誰寫了這本書？", "person"),
 ])
 def test_question_type(question: str, kind: str | None) -> None:
     assert question_type(question) == kind
@@ -59,6 +63,12 @@ def test_money_area_and_percent_spans_need_their_unit() -> None:
     assert spans_text("四分之三的土地是平原，百分之五十是森林", "percent") == ["四分之三", "百分之五十"]
     assert spans_text("約三成港企計劃擴張，七成多受訪者表示滿意，已成為樞紐", "percent") == ["三成", "七成多"]
     assert spans_text("每日開通三班直通巴士，已進駐40家企業。", "money") == []
+
+
+def test_work_spans_are_titles_without_their_brackets() -> None:
+    assert spans_text("唯一採用梵語的日報《蘇達爾摩》在印度邁索爾出版，另見〈梵語文學〉一文。", "work") == ["蘇達爾摩", "梵語文學"]
+    assert spans_text('He wrote "The Old Man and the Sea" in 1951.', "work") == ["The Old Man and the Sea"]
+    assert spans_text("河套合作區推進和落地高端科研項目超過160個。", "work") == []
 
 
 def test_date_and_month_spans() -> None:
