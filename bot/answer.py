@@ -25,6 +25,22 @@ NOT_FOUND = {
     "en": "The articles do not answer this question.",
 }
 
+# Kinds answered by a word with a telling last character: (the question's noun in Chinese, in English,
+# the endings of an answer word), e.g. 哪種語言 / what language → 梵語, 拉丁文.
+_HEADED = {
+    "language": ("语言|语种", r"languages?\b", "语文"),
+    "dynasty": ("朝代|王朝", r"dynast(?:y|ies)\b", "朝"),
+    "ethnic": ("民族|族群", r"ethnic", "族"),
+    "team": ("球队|队伍|队", r"teams?\b|clubs?\b", "队"),
+    "award": ("奖项|奖", r"awards?\b|prizes?\b", "奖"),
+    "festival": ("节日|节", r"festivals?\b|holidays?\b", "节"),
+    "religion": ("宗教|教派", r"religions?\b", "教"),
+    "river": ("河流|河|江", r"rivers?\b", "河江"),
+    "mountain": ("山脉|山峰|山", r"mountains?\b", "山"),
+    "island": ("岛屿|岛", r"islands?\b", "岛"),
+    "war": ("战争|战役", r"wars?\b|battles?\b", "战役"),
+}
+
 # Question types, matched on the normalised (Simplified, lower-case) question; first match wins.
 _QUESTION_TYPES = (
     ("month", r"哪一?月|几月|哪年哪月|what month|which month|month and year"),
@@ -41,6 +57,8 @@ _QUESTION_TYPES = (
     ("work", r"哪一?(?:部|本|首|篇|张|套|份|家|出|个)?(?:作品|电影|影片|书|书籍|小说|歌|歌曲|专辑|剧|电视剧|剧集|游戏|报纸|杂志|刊物|节目|著作|漫画|动画|诗|文章|论文|法律|条约|法案)"
              r"|[什甚]么(?:书|电影|影片|作品|小说|歌曲|歌|专辑|电视剧|剧|游戏|报纸|杂志|节目|刊物|著作|漫画|动画|诗|文章|论文|法律|条约|法案|书名|曲)"
              r"|\b(?:which|what) (?:book|film|movie|novel|song|album|newspaper|magazine|series|show|game|play|opera|poem|treaty|law|act)\b"),
+    *((kind, rf"(?:哪|[什甚]么)[一个种门支座条所位部项类场届]{{0,2}}(?:{zh})|\b(?:what|which) (?:\w+ ){{0,2}}(?:{en})")
+      for kind, (zh, en, _) in _HEADED.items()),
     ("person", r"谁|哪位|\bwho(?:m|se)?\b|which (?:person|reporter|official|executive|professor)"),
     ("place", r"哪里|哪儿|何处|哪边|哪一?个?(?:城市|地方|区|国家|地区|省|州)|\bwhere\b|which (?:city|district|country|place)"),
     ("org", r"哪(?:个|家|间|所)?(?:机构|公司|部门|单位|组织|大学|研究院|机关)|\bwhich (?:body|organi[sz]ation|agency|company|institute|institution|department|university|offices?|regulator)\b"),
@@ -94,6 +112,13 @@ def candidate_spans(sentence: str, kind: str | None) -> list[Span]:
         return [m.span() for m in _DATE.finditer(norm)]
     if kind == "month":
         return [m.span() for m in _DATE.finditer(norm) if "月" in m.group() or not m.group()[:1].isdigit()]
+    if kind in _HEADED:  # a word with the kind's ending (梵语 for a language), or a word and that ending (野马 队)
+        ends, spans, offset, previous = _HEADED[kind][2], [], 0, ""
+        for word in jieba.cut(norm):
+            if word[-1] in ends and (len(word) > 1 or (len(previous) > 1 and _is_chinese(previous))):
+                spans.append((offset - (len(previous) if len(word) == 1 else 0), offset + len(word)))
+            offset, previous = offset + len(word), word
+        return spans
     if kind == "work":  # a title: inside 《》 or 〈〉, or quoted in English
         return [m.span(1) if m.group(1) is not None else m.span(2) for m in _TITLE.finditer(norm)]
     if kind in _MEASURE:

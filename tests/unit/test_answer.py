@@ -37,6 +37,10 @@ from bot.answer import best_span, candidate_spans, question_type
     ("他寫了甚麼小說？", "work"),
     ("Which newspaper published the report?", "work"),
     ("誰寫了這本書？", "person"),
+    ("印歐語系因為哪一門語言而被發現？", "language"),
+    ("What language is spoken there?", "language"),
+    ("哪支球隊贏得冠軍？", "team"),
+    ("Which dynasty built the wall?", "dynasty"),
 ])
 def test_question_type(question: str, kind: str | None) -> None:
     assert question_type(question) == kind
@@ -69,6 +73,14 @@ def test_work_spans_are_titles_without_their_brackets() -> None:
     assert spans_text("唯一採用梵語的日報《蘇達爾摩》在印度邁索爾出版，另見〈梵語文學〉一文。", "work") == ["蘇達爾摩", "梵語文學"]
     assert spans_text('He wrote "The Old Man and the Sea" in 1951.', "work") == ["The Old Man and the Sea"]
     assert spans_text("河套合作區推進和落地高端科研項目超過160個。", "work") == []
+
+
+def test_headed_kinds_are_words_with_the_telling_ending() -> None:
+    sentence = "在歐洲，梵語的學術研究由拉丁文學者開創，唐朝時傳入，野馬隊獲得冠軍。"
+    assert spans_text(sentence, "language") == ["梵語", "拉丁文"]
+    assert spans_text(sentence, "dynasty") == ["唐朝"]
+    assert spans_text(sentence, "team") == ["野馬隊"]
+    assert spans_text(sentence, "religion") == []
 
 
 def test_date_and_month_spans() -> None:
