@@ -4,6 +4,7 @@ question asks for, a confidence, and abstention when the articles do not answer.
 from __future__ import annotations
 
 import re
+from string import ascii_lowercase
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -39,6 +40,8 @@ _HEADED = {
     "mountain": ("山脉|山峰|山", r"mountains?\b", "山"),
     "island": ("岛屿|岛", r"islands?\b", "岛"),
     "war": ("战争|战役", r"wars?\b|battles?\b", "战役"),
+    "ideology": ("主义", r"ideolog(?:y|ies)\b|doctrines?\b", "义"),
+    "colour": ("颜色", r"colou?rs?\b", "色"),
 }
 
 # Question types, matched on the normalised (Simplified, lower-case) question; first match wins.
@@ -70,9 +73,12 @@ _NUMBER = re.compile(
     r"(?:%|％|个|家|间|所|项|件|篇|名|人|位|栋|班|次|倍|岁|年|天|小时|分钟|周年|亿港元|亿元|万元|港元|元|美元|平方公里|公里|米|条|座|只|张|批)?"
     r"(?:以上|以内|左右)?"
 )
+_ERA = r"(?:公元前?|西元前?|前)"
 _DATE = re.compile(
-    r"(?:(?:19|20)\d{2}年(?:底|初)?(?:\d{1,2}月)?(?:\d{1,2}日)?|(?:去年|今年|明年)?\d{1,2}月(?:\d{1,2}日)?(?:底|初)?|(?:19|20)\d{2}"
-    r"|(?:january|february|march|april|may|june|july|august|september|october|november|december)(?: \d{1,2},?)?(?: \d{4})?)"
+    rf"(?:(?:{_ERA}\d{{1,4}}|\d{{3,4}})年(?:代)?(?:底|初|末)?(?:\d{{1,2}}月)?(?:\d{{1,2}}日)?|(?:去年|今年|明年)?\d{{1,2}}月(?:\d{{1,2}}日)?(?:底|初)?"
+    rf"|{_ERA}?(?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})世纪(?:初|末|中叶|初期|中期|末期|早期|晚期|上半叶|下半叶)?|[春夏秋冬]季"
+    r"|\b(?:1\d{3}|20\d{2})\b|\b\d{1,2}(?:st|nd|rd|th) century\b"
+    r"|(?:january|february|march|april|may|june|july|august|september|october|november|december)(?: \d{1,2}(?!\d),?)?(?: \d{4})?)"
 )
 _AMOUNT = r"(?:超过|超|逾|约|近|多达|达|共|over |about |around |more than |nearly |almost )?(?:\d[\d,]*(?:\.\d+)?|[一二两三四五六七八九十百千万亿零〇点]+)(?:多|余)?\s?(?:[十百千万亿]+|million|billion|thousand|bn|m\b)?\s?"
 # A quantity in the unit a money, area or percentage question asks for; what such a question needs.
@@ -111,7 +117,7 @@ def candidate_spans(sentence: str, kind: str | None) -> list[Span]:
     if kind == "date":
         return [m.span() for m in _DATE.finditer(norm)]
     if kind == "month":
-        return [m.span() for m in _DATE.finditer(norm) if "月" in m.group() or not m.group()[:1].isdigit()]
+        return [m.span() for m in _DATE.finditer(norm) if "月" in m.group() or m.group()[:1] in ascii_lowercase]
     if kind in _HEADED:  # a word with the kind's ending (梵语 for a language), or a word and that ending (野马 队)
         ends, spans, offset, previous = _HEADED[kind][2], [], 0, ""
         for word in jieba.cut(norm):

@@ -87,6 +87,12 @@ def test_date_and_month_spans() -> None:
     sentence = "2023年8月，國務院印發規劃，並提出到2035年將其打造為科研樞紐。"
     assert spans_text(sentence, "date") == ["2023年8月", "2035年"]
     assert spans_text(sentence, "month") == ["2023年8月"]
+    history = "自19世紀晚期，燈塔創建於西元1872年，公元前221年秦統一，每到秋季舉辦，三年後完工。"
+    assert spans_text(history, "date") == ["19世紀晚期", "西元1872年", "公元前221年", "秋季"]  # not the duration
+    assert spans_text(history, "month") == []
+    english = "It opened in March 2020, on May 3, 2021, after the 19th century; 1650 saw the first settlers."
+    assert spans_text(english, "date") == ["March 2020", "May 3, 2021", "19th century", "1650"]
+    assert spans_text(english, "month") == ["March 2020", "May 3, 2021"]
 
 
 def test_person_spans_keep_the_surname() -> None:
