@@ -103,7 +103,8 @@ _LATIN_NAME = re.compile(r"\b[A-Z][\w&.'-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][\
 
 
 def question_type(question: str) -> str | None:
-    """What kind of short answer the question wants: date, number, person, place, org, or None."""
+    """What kind of short answer the question wants (a name from ``_QUESTION_TYPES``: date, number,
+    person, work, language…), or None for a free phrase, answered with the whole sentence."""
     q = normalize(question)
     for kind, pattern in _QUESTION_TYPES:
         if re.search(pattern, q):
