@@ -47,6 +47,7 @@ _HEADED = {
 # Question types, matched on the normalised (Simplified, lower-case) question; first match wins.
 _QUESTION_TYPES = (
     ("month", r"哪一?月|几月|哪年哪月|what month|which month|month and year"),
+    ("year", r"哪一?年(?!代)(?!哪)|何年|\b(?:what|which) year\b"),
     ("date", r"何时|[什甚]么(?:时候|时间|年代)|哪一?年|哪一?月|几月|几时|何年|哪天|哪一天|\bwhen\b|what year|which year|what month|which month|what date"),
     ("money", r"多少钱|(?:票价|车费|价格|价钱|费用|金额|造价|成本|资金|经费|拨款|投资额|售价|租金|工资|薪金|薪酬|预算|营收|营业额)"
               r"(?:是|为|约|大约|共|达|有)?(?:多少|几)|多少(?:港元|港币|元|美元|人民币|资金|经费)|(?:耗资|投资了?|融资|拨款|集资|筹集了?)多少"
@@ -66,11 +67,15 @@ _QUESTION_TYPES = (
     ("place", r"哪里|哪儿|何处|哪边|哪一?个?(?:城市|地方|区|国家|地区|省|州)|\bwhere\b|which (?:city|district|country|place)"),
     ("org", r"哪(?:个|家|间|所)?(?:机构|公司|部门|单位|组织|大学|研究院|机关)|\bwhich (?:body|organi[sz]ation|agency|company|institute|institution|department|university|offices?|regulator)\b"),
 )
+# A quantity with the words that change it ("more than", "about", "or more": 超过160个, 约2.8%, 50家以上);
+# "as many as" and "in total" (达, 共) left out, as answer keys do.
 _NUMBER = re.compile(
-    r"(?:超过|超|逾|约|近|多达|达|共)?"
-    r"(?:\d[\d,]*(?:\.\d+)?|[一二两三四五六七八九十百千万亿零〇]+)"
+    r"(?:超过|超|逾|约|近)?"
+    r"(?:\d(?:[\d,]*\d)?(?:\.\d+)?|[一二两三四五六七八九十百千万亿零〇]+)"
     r"(?:[十百千万亿]+)?(?:多|余)?"
-    r"(?:%|％|个|家|间|所|项|件|篇|名|人|位|栋|班|次|倍|岁|年|天|小时|分钟|周年|亿港元|亿元|万元|港元|元|美元|平方公里|公里|米|条|座|只|张|批)?"
+    r"(?:%|％|个月|个|家|间|所|项|件|篇|名|人|位|栋|班|次|倍|岁|年|天|小时|分钟|秒|周年|周|亿港元|亿元|万元|港元|元|美元|平方公里|公里"
+    r"|厘米|毫米|米|吨|公斤|千克|公顷|英里|英尺|度|条|座|只|张|批|趟|代|层|场|对|首|种|路|话|集|章|部|本|支|架|艘|辆|户|枚|颗"
+    r"|款|份|处|匹|头|台|期|届|轮|卷|册|起)?"
     r"(?:以上|以内|左右)?"
 )
 _ERA = r"(?:公元前?|西元前?|前)"
@@ -92,6 +97,7 @@ _MEASURE = {
                           r"|[一二三四五六七八九十]+分之[一二三四五六七八九十]+|\d+/\d+|一半|半数|\bhalf\b"
                           r"|(?<![一二两三四五六七八九十])[一二两三四五六七八九]成(?:多|半)?(?![为立功员果本长绩就熟交])"),
 }
+_YEAR = re.compile(rf"{_ERA}?\d{{1,4}}年(?:代)?|\b(?:1\d{{3}}|20\d{{2}})\b")
 _YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}年|\d{1,2}月|\d{1,2}日")
 _POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",)}
 # Common surnames (Simplified): jieba sometimes tags only the given name of a three-character name.
@@ -117,6 +123,8 @@ def candidate_spans(sentence: str, kind: str | None) -> list[Span]:
     norm = normalize(sentence)
     if kind == "date":
         return [m.span() for m in _DATE.finditer(norm)]
+    if kind == "year":  # the year of a date (1261年 of 1261年8月15日)
+        return [(m.start() + y.start(), m.start() + y.end()) for m in _DATE.finditer(norm) if (y := _YEAR.search(m.group()))]
     if kind == "month":
         return [m.span() for m in _DATE.finditer(norm) if "月" in m.group() or m.group()[:1] in ascii_lowercase]
     if kind in _HEADED:  # a word with the kind's ending (梵语 for a language), or a word and that ending (野马 队)

@@ -37,6 +37,8 @@ from bot.answer import best_span, candidate_spans, question_type
     ("他寫了甚麼小說？", "work"),
     ("Which newspaper published the report?", "work"),
     ("誰寫了這本書？", "person"),
+    ("他在哪一年出生？", "year"),
+    ("In what year did the park open?", "year"),
     ("印歐語系因為哪一門語言而被發現？", "language"),
     ("What language is spoken there?", "language"),
     ("哪支球隊贏得冠軍？", "team"),
@@ -55,6 +57,10 @@ def test_number_spans_keep_units_and_approximations_but_not_years() -> None:
     assert spans_text(sentence, "number") == ["40家", "7"]
     assert spans_text("累計PCT國際專利申請量超1700件。", "number") == ["超1700件"]
     assert spans_text("匯聚1.5萬餘名科技科研人才", "number") == ["1.5萬餘名"]
+    # "about" and "or more" change the quantity and stay; "as many as" and "in total" do not, and go
+    assert spans_text("約2.8%來自私營企業，共873人，達58個，50家以上，分為三個月，第18趟", "number") == [
+        "約2.8%", "873人", "58個", "50家以上", "三個月", "18趟"]
+    assert "3" in spans_text("It opened on March 3, 2021.", "number")  # not "3," with the date's comma
 
 
 def test_money_area_and_percent_spans_need_their_unit() -> None:
@@ -93,6 +99,8 @@ def test_date_and_month_spans() -> None:
     english = "It opened in March 2020, on May 3, 2021, after the 19th century; 1650 saw the first settlers."
     assert spans_text(english, "date") == ["March 2020", "May 3, 2021", "19th century", "1650"]
     assert spans_text(english, "month") == ["March 2020", "May 3, 2021"]
+    assert spans_text("燈塔創建於西元1872年8月15日，2023年9月開園，19世紀晚期。", "year") == ["西元1872年", "2023年"]
+    assert spans_text(english, "year") == ["2020", "2021", "1650"]
 
 
 def test_person_spans_keep_the_surname() -> None:
