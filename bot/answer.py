@@ -97,6 +97,10 @@ _MEASURE = {
                           r"|[一二三四五六七八九十]+分之[一二三四五六七八九十]+|\d+/\d+|一半|半数|\bhalf\b"
                           r"|(?<![一二两三四五六七八九十])[一二两三四五六七八九]成(?:多|半)?(?![为立功员果本长绩就熟交])"),
 }
+# Question words, to find where a question's answer sits (``question_slot``).
+_WH = re.compile(r"[什甚]么|哪一?(?:个|些|位|家|年|里|儿|种|国|天|所|间|部|本|首|条|支|座|类|项|次|场|届|款|名|方面|时期|时候|人)?|谁|多少|几"
+                 r"|何(?:时|地|处|人|种|者|在)?|怎样|如何|为何|为什么")
+_CLAUSE_END = re.compile(r"[，。；：！？,;:!?\n]")
 _YEAR = re.compile(rf"{_ERA}?\d{{1,4}}年(?:代)?|\b(?:1\d{{3}}|20\d{{2}})\b")
 _YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}年|\d{1,2}月|\d{1,2}日")
 _POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",)}
@@ -229,13 +233,46 @@ def score_sentences(query: Query, hits: Sequence[Hit], encoder: Encoder, bm25: B
     return sorted(out, key=lambda c: -c.score)
 
 
+def question_slot(question: str, sentence: str) -> Span | None:
+    """Where a Chinese sentence says what the question asks, as a question is often its sentence with
+    the answer swapped for 什麼/哪/誰: from the end of the sentence's match of the last character pair
+    before the question word that it holds, to the start of its first match of a pair after it (or the
+    clause's end); from the clause's start when no pair before it matches. None without a question
+    word, a match, or within 40 characters of one clause."""
+    q, norm = normalize(question).rstrip("？?。！!呢吗 "), normalize(sentence)
+    wh = _WH.search(q)
+    if not wh:
+        return None
+    before, after = q[: wh.start()], q[wh.end() :]
+    start = next((norm.find(p) + 2 for p in _pairs(before)[::-1] if p in norm), None)
+    end = next((j for p in _pairs(after) if (j := norm.find(p, start or 0)) >= 0), None)
+    if start is None and end is None:
+        return None
+    if start is None:
+        start = max((m.end() for m in _CLAUSE_END.finditer(norm, 0, end)), default=0)
+    if end is None:
+        clause = _CLAUSE_END.search(norm, start)
+        end = clause.start() if clause else len(norm)
+    return (start, end) if 0 < end - start <= 40 and not _CLAUSE_END.search(norm, start, end) else None
+
+
+def _pairs(text: str) -> list[str]:
+    """The neighbouring character pairs of ``text`` without punctuation, in order."""
+    return [text[i : i + 2] for i in range(len(text) - 1) if text[i : i + 2].isalnum()]
+
+
 def best_span(sentence: str, question: str, kind: str | None, words: set[str]) -> Span | None:
-    """The candidate span of the right kind that the question does not already contain, nearest to the
-    question's ``words`` (its tokens and their translations) in the sentence, the first one when none is."""
+    """The candidate span of the right kind that the question does not already contain: one in the
+    question's slot (``question_slot``) when there is one, nearest its start; otherwise the one nearest
+    to the question's ``words`` (its tokens and their translations), the first one when none is."""
     q_norm = normalize(question)
     spans = [(s, e) for s, e in candidate_spans(sentence, kind) if normalize(sentence[s:e]) not in q_norm]
     if not spans:
         return None
+    slot = question_slot(question, sentence)
+    in_slot = [sp for sp in spans if slot and sp[0] < slot[1] and sp[1] > slot[0]]
+    if in_slot:
+        return min(in_slot, key=lambda sp: abs(sp[0] - slot[0]))
     norm = normalize(sentence)
     anchors = [m.span() for t in words if len(t) > 1 for m in re.finditer(re.escape(t), norm)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import best_span, candidate_spans, question_type
+from bot.answer import best_span, candidate_spans, question_slot, question_type
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -113,6 +113,21 @@ def test_a_foreign_name_in_chinese_is_one_person_span_across_its_middle_dots() -
     assert "卡萬·肖特" in names and "喬治·華盛頓·卡佛" in names
     assert not any("截鋒" in n or "以" in n for n in names)  # the words beside the name stay out
     assert spans_text("數據·智能論壇在深圳舉行", "place") == spans_text("數據智能論壇在深圳舉行", "place")
+
+
+def test_question_slot_is_where_the_sentence_puts_what_the_question_asks() -> None:
+    sentence = "《戰國無雙3》（）是由光榮和ω-force開發的戰國無雙系列的正統第三續作。"
+    slot = question_slot("《戰國無雙3》是由哪兩個公司合作開發的？", sentence)
+    assert slot is not None and sentence[slot[0] : slot[1]] == "光榮和ω-force"
+    assert question_slot("Which companies developed it?", sentence) is None  # no Chinese question word
+    assert question_slot("颱風在哪個季節最多？", sentence) is None  # no pair of the question in the sentence
+
+
+def test_best_span_prefers_the_candidate_in_the_question_slot() -> None:
+    sentence = "1990年，中國於1946年承認外蒙古獨立。"
+    # 1990年 sits nearer the question word 中国, but 1946年 fills the slot before 承認
+    assert best_span(sentence, "中國於何時承認外蒙古獨立？", "date", {"中国"}) == (9, 14)
+    assert best_span(sentence, "When did China recognise it?", "date", set()) == (0, 5)  # no slot: the first
 
 
 def test_best_span_is_the_candidate_nearest_the_question_words() -> None:
