@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -84,6 +86,12 @@ def web_url(seed_bot):
     yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
     server.should_exit = True
     thread.join(10)
+
+
+def ask_cli(index: Path, question: str, *extra: str) -> subprocess.CompletedProcess:
+    """``python -m bot ask QUESTION --index INDEX --json EXTRA…`` run from the project root, as a user would."""
+    return subprocess.run([sys.executable, "-m", "bot", "ask", question, "--index", str(index), "--json", *extra],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 def write_tiny_bert(folder: Path, text: str, head: str = "") -> Path:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +15,8 @@ from bot import EncoderError
 from bot.crossencoder import load_reranker
 from bot.retrieve import Query, Retriever
 
-from conftest import write_tiny_bert
+from conftest import ask_cli, write_tiny_bert
 
-ROOT = Path(__file__).resolve().parents[2]
 QUESTION = "香港科學園深圳分園進駐了多少家企業？"
 
 
@@ -57,14 +54,10 @@ def test_a_missing_model_is_an_encoder_error(tmp_path: Path) -> None:
 
 
 def test_cli_ask_with_a_reranker(seed_index: Path, tiny_cross_encoder: Path, tmp_path: Path) -> None:
-    def ask(*extra: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "bot", "ask", QUESTION, "--index", str(seed_index), "--json", *extra],
-                              cwd=ROOT, capture_output=True, text=True, timeout=300)
-
-    done = ask("--reranker", str(tiny_cross_encoder))
+    done = ask_cli(seed_index, QUESTION, "--reranker", str(tiny_cross_encoder))
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert len(out["passages"]) == 5 and out["question"] == QUESTION
-    failed = ask("--reranker", str(tmp_path / "missing"))
+    failed = ask_cli(seed_index, QUESTION, "--reranker", str(tmp_path / "missing"))
     assert failed.returncode == 2
     assert "could not load cross-encoder" in failed.stderr and "Traceback" not in failed.stderr

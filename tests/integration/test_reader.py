@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +15,8 @@ import pytest
 from bot import Bot, EncoderError
 from bot.reader import MAX_ANSWER_TOKENS, load_reader
 
-from conftest import write_tiny_bert
+from conftest import ask_cli, write_tiny_bert
 
-ROOT = Path(__file__).resolve().parents[2]
 QUESTION = "香港科學園深圳分園進駐了多少家企業？"
 
 
@@ -85,14 +82,10 @@ def test_a_missing_reader_is_an_encoder_error(tmp_path: Path) -> None:
 
 
 def test_cli_ask_with_a_reader(seed_index: Path, tiny_reader: Path, tmp_path: Path) -> None:
-    def ask(*extra: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "bot", "ask", QUESTION, "--index", str(seed_index), "--json", *extra],
-                              cwd=ROOT, capture_output=True, text=True, timeout=300)
-
-    done = ask("--reader", str(tiny_reader))
+    done = ask_cli(seed_index, QUESTION, "--reader", str(tiny_reader))
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["found"] and out["answer"]["text"] in out["answer"]["sentence"]
-    failed = ask("--reader", str(tmp_path / "missing"))
+    failed = ask_cli(seed_index, QUESTION, "--reader", str(tmp_path / "missing"))
     assert failed.returncode == 2
     assert "could not load reader" in failed.stderr and "Traceback" not in failed.stderr
