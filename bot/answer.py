@@ -16,7 +16,7 @@ from .evidence import coverage, token_holder
 from .reader import SpanReader
 from .retrieve import Hit, Query
 from .settings import Settings
-from .text import cjk_ratio, normalize, split_sentences, tokens
+from .text import STOPWORDS, cjk_ratio, normalize, split_sentences, tokens
 
 Span = tuple[int, int]
 
@@ -108,6 +108,9 @@ _POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",)}
 _SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 _ORG_SUFFIX = re.compile(r"(?:局|院|部|署|会|公司|大学|集团|银行|中心|政府|办|委员会|研究院|机构|协会|学会|分行|分局|贸发局)$")
 _TITLE = re.compile(r"[《〈]([^》〉]{1,40})[》〉]|[“\"]([^”\"]{1,60})[”\"]")
+_SENTENCE_OPENERS = frozenset("despite however after before during although while since because following meanwhile "
+                               "later but if once until though as among both each all some most other such so yet thus "
+                               "still even only also".split())
 _NAME_DOTS = ("·", "・", "•")
 _LATIN_NAME = re.compile(r"\b[A-Z][\w&.'-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][\w&.'-]*)*")
 
@@ -153,12 +156,25 @@ def candidate_spans(sentence: str, kind: str | None) -> list[Span]:
                 spans.append((max(start, 0), offset + len(word)))
             words.append((offset, offset + len(word)))
             offset += len(word)
-        spans += [m.span() for m in _LATIN_NAME.finditer(sentence) if kind != "place" or len(m.group()) > 2]
+        spans += [_name_span(m) for m in _LATIN_NAME.finditer(sentence) if kind != "place" or len(m.group()) > 2]
         if kind == "person":  # a foreign name in Chinese: the words either side of a middle dot (卡万·肖特)
             spans += [(words[i - 1][0], words[i + 1][1]) for i in range(1, len(words) - 1)
                       if norm[words[i][0] : words[i][1]] in _NAME_DOTS and _is_chinese(norm[words[i - 1][0] : words[i + 1][1]])]
         return _merge_adjacent(sorted(spans), norm)
     return []
+
+
+def _name_span(match: re.Match) -> Span:
+    """A capitalised run as a name: without a leading function word that only starts the sentence
+    ("Then Anderson", "Despite Manning"), a possessive ending ("Darwin's") or a closing full stop."""
+    start, end, text = match.start(), match.end(), match.group()
+    first = text.split(maxsplit=1)
+    if len(first) == 2 and (first[0].lower() in STOPWORDS or first[0].lower() in _SENTENCE_OPENERS):
+        start += len(text) - len(first[1])
+    end -= len(text) - len(text.rstrip(".,"))
+    if text.rstrip(".,").endswith(("'s", "’s")):
+        end -= 2
+    return start, end
 
 
 def _merge_adjacent(spans: list[Span], text: str) -> list[Span]:

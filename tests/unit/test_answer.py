@@ -107,6 +107,11 @@ def test_person_spans_keep_the_surname() -> None:
     assert "高凌雲" in spans_text("港科大深港協同創新研究院執行總監高凌雲介紹。", "person")
 
 
+def test_an_english_name_leaves_out_sentence_openers_possessives_and_full_stops() -> None:
+    sentence = "Despite Manning's problems, Then Anderson scored, as Charles Darwin's theory says, in New York."
+    assert spans_text(sentence, "person") == ["Manning", "Anderson", "Charles Darwin", "New York"]
+
+
 def test_a_foreign_name_in_chinese_is_one_person_span_across_its_middle_dots() -> None:
     sentence = "職業碗防守截鋒卡萬·肖特以 11 分領先於全隊，而喬治·華盛頓·卡佛是教授。"
     names = spans_text(sentence, "person")
