@@ -17,7 +17,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 from tqdm import tqdm
@@ -59,8 +59,8 @@ class SentenceCache:
 
     def preload(self, texts: Iterable[str], progress: bool = False) -> None:
         missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        for i in tqdm(range(0, len(missing), BATCH), desc="sentence vectors", unit="batch", disable=not progress):
-            self._vectors.update(zip(missing[i : i + BATCH], self.encoder.encode_passages(missing[i : i + BATCH])))
+        self._vectors.update(zip(missing, _encode_in_batches(missing, self.encoder.encode_passages, "sentence vectors",
+                                                             progress)))
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.encoder.encode_queries(texts)
@@ -216,9 +216,16 @@ def _warm_up(bot: Bot, modes: Sequence[str]) -> None:
 def _question_vectors(bot: Bot, questions: Sequence[Question], progress: bool) -> dict[str, np.ndarray]:
     """Every question's vector, encoded in batches (the timed questions are encoded again, one by one)."""
     texts = [q.text.strip() for q in questions]
-    out: dict[str, np.ndarray] = {}
-    for i in tqdm(range(0, len(texts), BATCH), desc="question vectors", unit="batch", disable=not progress):
-        out.update(zip((q.qid for q in questions[i : i + BATCH]), bot.encoder.encode_queries(texts[i : i + BATCH])))
+    return dict(zip((q.qid for q in questions), _encode_in_batches(texts, bot.encoder.encode_queries, "question vectors",
+                                                                   progress)))
+
+
+def _encode_in_batches(texts: Sequence[str], encode: Callable[[Sequence[str]], np.ndarray], desc: str,
+                       progress: bool) -> list[np.ndarray]:
+    """``encode`` applied to ``texts`` ``BATCH`` at a time, under a progress bar: one vector a text, in order."""
+    out: list[np.ndarray] = []
+    for i in tqdm(range(0, len(texts), BATCH), desc=desc, unit="batch", disable=not progress):
+        out.extend(encode(texts[i : i + BATCH]))
     return out
 
 
