@@ -79,10 +79,11 @@ _NUMBER = re.compile(
     r"(?:以上|以内|左右)?"
 )
 _ERA = r"(?:公元前?|西元前?|前)"
+_BARE_YEAR = r"\b(?:1\d{3}|20\d{2})\b"  # a year in digits alone (1650, 2023)
 _DATE = re.compile(
     rf"(?:(?:{_ERA}\d{{1,4}}|\d{{3,4}})年(?:代)?(?:底|初|末)?(?:\d{{1,2}}月)?(?:\d{{1,2}}日)?|(?:去年|今年|明年)?\d{{1,2}}月(?:\d{{1,2}}日)?(?:底|初)?"
     rf"|{_ERA}?(?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})世纪(?:初|末|中叶|初期|中期|末期|早期|晚期|上半叶|下半叶)?|[春夏秋冬]季"
-    r"|\b(?:1\d{3}|20\d{2})\b|\b\d{1,2}(?:st|nd|rd|th) century\b"
+    rf"|{_BARE_YEAR}|\b\d{{1,2}}(?:st|nd|rd|th) century\b"
     r"|(?:january|february|march|april|may|june|july|august|september|october|november|december)(?: \d{1,2}(?!\d),?)?(?: \d{4})?)"
 )
 _AMOUNT = r"(?:超过|超|逾|约|近|多达|达|共|over |about |around |more than |nearly |almost )?(?:\d[\d,]*(?:\.\d+)?|[一二两三四五六七八九十百千万亿零〇点]+)(?:多|余)?\s?(?:[十百千万亿]+|million|billion|thousand|bn|m\b)?\s?"
@@ -101,7 +102,7 @@ _MEASURE = {
 _WH = re.compile(r"[什甚]么|哪一?(?:个|些|位|家|年|里|儿|种|国|天|所|间|部|本|首|条|支|座|类|项|次|场|届|款|名|方面|时期|时候|人)?|谁|多少|几"
                  r"|何(?:时|地|处|人|种|者|在)?|怎样|如何|为何|为什么")
 _CLAUSE_END = re.compile(r"[，。；：！？,;:!?\n]")
-_YEAR = re.compile(rf"{_ERA}?\d{{1,4}}年(?:代)?|\b(?:1\d{{3}}|20\d{{2}})\b")
+_YEAR = re.compile(rf"{_ERA}?\d{{1,4}}年(?:代)?|{_BARE_YEAR}")
 _YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}年|\d{1,2}月|\d{1,2}日")
 _POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",)}
 # Common surnames (Simplified): jieba sometimes tags only the given name of a three-character name.
@@ -198,6 +199,7 @@ class Candidate:
     coverage: float
     similarity: float
     score: float
+    holds_kind: bool  # it holds a span of the kind the question asks for (``candidate_spans``)
 
     @property
     def text(self) -> str:
@@ -243,9 +245,10 @@ def score_sentences(query: Query, hits: Sequence[Hit], encoder: Encoder, bm25: B
     top = max(h.score for h in hits[:passages]) or 1.0
     out = []
     for (hit, start, end, cover), sim in zip(found, similarity):
-        typed = 0.0 if kind is None else (0.2 if candidate_spans(hit.passage.text[start:end], kind) else -0.2)
+        holds = kind is not None and bool(candidate_spans(hit.passage.text[start:end], kind))
+        typed = 0.0 if kind is None else (0.2 if holds else -0.2)
         score = cover + float(sim) + 0.3 * hit.score / top + typed
-        out.append(Candidate(hit, start, end, cover, float(sim), score))
+        out.append(Candidate(hit, start, end, cover, float(sim), score, holds))
     return sorted(out, key=lambda c: -c.score)
 
 
@@ -331,7 +334,7 @@ def extract(query: Query, hits: list[Hit], encoder: Encoder, bm25: BM25, setting
     kind = question_type(query.text)
     candidates = score_sentences(query, hits, encoder, bm25, settings.answer_passages, kind)
     if kind in _MEASURE:  # a sum of money, an area or a share is an answer only when stated in its unit
-        candidates = [c for c in candidates if candidate_spans(c.text, kind)]
+        candidates = [c for c in candidates if c.holds_kind]
     if not candidates:
         return abstain
     best = candidates[0]
