@@ -8,10 +8,14 @@ WENDA_INDEX).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import shutil
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -20,6 +24,7 @@ import uvicorn
 
 from bot import Bot, QueryError, WendaError, factcheck_render, render
 from bot.api import CONCURRENCY, create_api
+from bot.engine import encodable
 from bot.factcheck import PASSAGES, check_json
 from bot.settings import MODES
 from bot.text import detect_language
@@ -31,6 +36,8 @@ LANGUAGES = ("zh-Hant", "zh-Hans", "en")
 CHINESE, ENGLISH = "中文", "English"
 SHOWN_MODES = tuple(m for m in ("hybrid", "bm25", "dense") if m in MODES)
 QUEUE_SIZE = 256  # waiting questions beyond this are turned away with "the queue is full"
+EXPORT_AGE_S = 600  # a fact check's CSV and Markdown files are removed after this (Gradio copied them at once)
+CACHE_AGE_S = 3600  # and Gradio's copies, which the download buttons serve, after this
 
 UI = {
     "zh-Hant": {
@@ -165,7 +172,40 @@ def reply(bot: Bot, question: str, k: int | None, mode: str | None, show_scores:
     return language, render.answer_html(answer, bot.index.articles, show_scores)
 
 
-def fact_check(bot: Bot, text: str, language: str) -> tuple[str, str | None, str | None]:
+class Exports:
+    """Where the fact-check tab writes its files: one temporary folder for the process, removed at exit, with
+    a subfolder a check (visitors never overwrite each other's) removed once it is ``age_s`` old."""
+
+    def __init__(self, age_s: float = EXPORT_AGE_S) -> None:
+        self.age_s = age_s
+        self._folder: Path | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def folder(self) -> Path:
+        """The process's folder, made on first use."""
+        with self._lock:
+            if self._folder is None or not self._folder.is_dir():
+                self._folder = Path(tempfile.mkdtemp(prefix="wenda-check-"))
+                atexit.register(shutil.rmtree, self._folder, ignore_errors=True)
+            return self._folder
+
+    def new(self) -> Path:
+        """A fresh subfolder for one check's files, once the subfolders older than ``age_s`` are removed."""
+        folder, now = self.folder, time.time()
+        for old in folder.iterdir():
+            try:
+                if now - old.stat().st_mtime >= self.age_s:
+                    shutil.rmtree(old, ignore_errors=True)
+            except FileNotFoundError:  # another check removed it first
+                continue
+        return Path(tempfile.mkdtemp(dir=folder))
+
+
+EXPORTS = Exports()
+
+
+def fact_check(bot: Bot, text: str, language: str, exports: Exports = EXPORTS) -> tuple[str, str | None, str | None]:
     """(report HTML, CSV file, Markdown file) for claims pasted one a line; never raises (no files when
     nothing was checked)."""
     try:
@@ -175,7 +215,7 @@ def fact_check(bot: Bot, text: str, language: str) -> tuple[str, str | None, str
     except Exception:  # the last line of defence, as in reply()
         log.exception("checking %r failed", (text or "")[:200])
         return render.notice_html(UI[language]["failed"], language), None, None
-    folder = Path(tempfile.mkdtemp(prefix="wenda-check-"))
+    folder = exports.new()
     (folder / "fact-check.csv").write_text(factcheck_render.to_csv(rows), encoding="utf-8-sig")
     (folder / "fact-check.md").write_text(factcheck_render.to_markdown(rows), encoding="utf-8")
     html = factcheck_render.report_html(rows, bot.index.articles, language)
@@ -195,7 +235,7 @@ def build_app(bot: Bot) -> gr.Blocks:
         localized.append((component, update))
         return component
 
-    with gr.Blocks(title="Wenda 問答", analytics_enabled=False) as demo:
+    with gr.Blocks(title="Wenda 問答", analytics_enabled=False, delete_cache=(CACHE_AGE_S, CACHE_AGE_S)) as demo:
         language = gr.State(start)
         with gr.Row():
             local(gr.Markdown(words["intro"]), lambda lang: gr.update(value=UI[lang]["intro"]))
@@ -247,6 +287,7 @@ def build_app(bot: Bot) -> gr.Blocks:
             return [update(lang) for _, update in localized]
 
         def respond(text: str, history: list, k_: float, mode_: str, scores_: bool, lang: str) -> list:
+            text = encodable(text or "")  # the visitor's turn is shown again: it must encode as UTF-8
             lang, html = reply(bot, text, k_, mode_, scores_, lang)
             turn = [{"role": "user", "content": render.question_html(text)}] if (text or "").strip() else []
             history = [*(history or []), *turn, {"role": "assistant", "content": html}]
@@ -282,8 +323,8 @@ def build_app(bot: Bot) -> gr.Blocks:
             """Answer a question from the articles: the JSON object of POST /api/ask and `bot ask --json`."""
             try:
                 return bot.ask_json(question, k, mode)
-            except QueryError as error:
-                raise gr.Error(str(error)) from None
+            except QueryError as error:  # the caller's mistake: no traceback in the server's log
+                raise gr.Error(str(error), print_exception=False) from None
 
         gr.api(ask_api, api_name="ask", concurrency_id="answer")
 
@@ -292,7 +333,7 @@ def build_app(bot: Bot) -> gr.Blocks:
             try:
                 return check_json(bot, claim, k)
             except QueryError as error:
-                raise gr.Error(str(error)) from None
+                raise gr.Error(str(error), print_exception=False) from None
 
         gr.api(check_api, api_name="check", concurrency_id="answer")
     return demo

@@ -22,8 +22,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from bot import store
 from bot.engine import Bot
-from bot.index import TOKENS
+from bot.index import TOKENS, read_manifest
 from bot.retrieve import Query, Retriever
 
 from .corpus import make_corpus, read_pools, sample_questions
@@ -44,13 +45,14 @@ def run(passages: int, index: Path, out: Path, corpus: Path | None = None, quest
     result["corpus"] = {"folder": str(corpus), **make_corpus(corpus, passages)}
 
     build = _build(corpus, index, workers, reuse)
-    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(index)
+    files = store.live_folder(index)
     result.update(passages=manifest["passages"], articles=manifest["articles"], windows=manifest["windows"],
                   encoder=manifest["encoder"], dense_index=manifest["dense_index"], **build)
     encode_s = build["build_stage_s"].get("encode_s") or 0
     result["encode_windows_per_s"] = round(build["windows_encoded"] / encode_s, 1) if encode_s else None
-    result["index_mb"] = round(sum(p.stat().st_size for p in index.iterdir()) / 2**20, 1)
-    result["index_files_mb"] = {p.name: round(p.stat().st_size / 2**20, 1) for p in sorted(index.iterdir())}
+    result["index_mb"] = round(sum(p.stat().st_size for p in files.iterdir()) / 2**20, 1)
+    result["index_files_mb"] = {p.name: round(p.stat().st_size / 2**20, 1) for p in sorted(files.iterdir())}
     result["load_detail_s"] = _load_seconds(index)
     result["load_s"] = result["load_detail_s"]["index"]
 
@@ -104,8 +106,8 @@ def _build(corpus: Path, index: Path, workers: int | None, reuse: bool) -> dict:
     """Build with the CLI in a child process, sampling the memory of its process tree; the numbers are kept
     beside the index (``INDEX.bench-build.json``), since ``--add``/``--remove`` rewrite its manifest."""
     record = index.with_name(f"{index.name}.bench-build.json")
-    if reuse and record.exists() and (index / "manifest.json").exists():
-        manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    if reuse and record.exists() and store.holds_index(index):
+        manifest = read_manifest(index)
         if manifest.get("corpus", {}).get("folder") == str(corpus.resolve()):
             _say(f"reusing the index in {index} and the build numbers in {record}")
             return {**json.loads(record.read_text(encoding="utf-8")), "reused_index": True}
@@ -120,7 +122,7 @@ def _build(corpus: Path, index: Path, workers: int | None, reuse: bool) -> dict:
     sampler.stop()
     if code != 0:
         raise SystemExit(f"the build failed with exit code {code}")
-    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(index)
     numbers = {"build_s": manifest["build_s"], "build_stage_s": manifest["build_stage_s"],
                "windows_encoded": manifest["windows_encoded"], "peak_rss_mb": sampler.peak_mb,
                "peak_rss_main_mb": sampler.peak_main_mb}
@@ -177,19 +179,23 @@ def _rss_mb(pid: int) -> float:
 
 
 def _load_seconds(index: Path, repeats: int = 3) -> dict:
-    """``bot.index.load`` in a fresh process (imports excluded), best of ``repeats``, and ``Bot.open`` with it
-    (corpus fingerprint check and encoder weights included)."""
-    code = ("import sys, time; from pathlib import Path; from bot.index import load; from bot.engine import Bot\n"
-            "t = time.perf_counter(); load(Path(sys.argv[1])); a = time.perf_counter() - t\n"
-            "t = time.perf_counter(); Bot.open(Path(sys.argv[1])); b = time.perf_counter() - t\n"
-            "print(a, b)")
+    """``bot.index.load`` in a fresh process (imports excluded), best of ``repeats``: as served (every
+    file's checksum checked, as below ``VERIFY_ON_LOAD_BYTES``) and with sizes and shapes only; then
+    ``Bot.open`` (corpus fingerprint check and encoder weights included) and ``verify`` (every record too)."""
+    code = ("import sys, time; from pathlib import Path; from bot.index import load, verify; from bot.engine import Bot\n"
+            "f = Path(sys.argv[1]); out = []\n"
+            "for step in (lambda: load(f, full_check=True), lambda: load(f, full_check=False), lambda: Bot.open(f),\n"
+            "             lambda: verify(f)):\n"
+            "    t = time.perf_counter(); step(); out.append(time.perf_counter() - t)\n"
+            "print(*out)")
     runs = []
     for _ in range(repeats):
         done = subprocess.run([sys.executable, "-c", code, str(index)], cwd=ROOT, capture_output=True, text=True,
                               check=True)
         runs.append(tuple(float(x) for x in done.stdout.split()))
-    return {"index": round(min(r[0] for r in runs), 3), "bot_open": round(min(r[1] for r in runs), 3),
-            "runs": [[round(a, 3), round(b, 3)] for a, b in runs]}
+    best = [round(min(r[i] for r in runs), 3) for i in range(4)]
+    return {"index": best[0], "index_without_checksums": best[1], "bot_open": best[2], "verify": best[3],
+            "runs": [[round(x, 3) for x in r] for r in runs]}
 
 
 # --- queries ---------------------------------------------------------------------------------------
@@ -259,7 +265,7 @@ def _rank_bm25(index: Path, bot: Bot, words: list[list[str]]) -> tuple[dict, boo
     from rank_bm25 import BM25Okapi
 
     _say(f"rank-bm25: indexing the same {bot.index.bm25.size:,} token lists")
-    with (index / TOKENS).open(encoding="utf-8") as lines:
+    with (bot.index.files / TOKENS).open(encoding="utf-8") as lines:
         reference = BM25Okapi([json.loads(line) for line in lines], k1=bot.settings.bm25_k1,
                               b=bot.settings.bm25_b, epsilon=bot.settings.bm25_epsilon)
     times, same = [], True
@@ -344,7 +350,9 @@ def table(r: dict) -> str:
         ("encoding (both cores)", f"{r['windows_encoded']:,} windows, {r['encode_windows_per_s'] or 0:.0f}/s"),
         ("peak RSS while building", f"{r['peak_rss_mb'] or 0:,.0f} MB (workers included)"),
         ("index on disk", f"{r['index_mb']:,.0f} MB, dense index {r['dense_index']}"),
-        ("index load / Bot.open", f"{r['load_s']:.2f} s / {r['load_detail_s']['bot_open']:.2f} s"),
+        ("index load (every checksum) / without checksums / Bot.open / --verify",
+         f"{r['load_s']:.2f} s / {r['load_detail_s'].get('index_without_checksums', 0):.2f} s / "
+         f"{r['load_detail_s']['bot_open']:.2f} s / {r['load_detail_s'].get('verify', 0):.2f} s"),
         *((f"{mode} end to end p50 / p95", f"{lat[mode]['p50']:.1f} / {lat[mode]['p95']:.1f} ms") for mode in MODES),
         *((f"{mode} retrieval only p50 / p95", f"{r['search_latency_ms'][mode]['p50']:.1f} / "
                                                f"{r['search_latency_ms'][mode]['p95']:.1f} ms") for mode in MODES),

@@ -4,16 +4,19 @@ checks a claim against the articles (argument parsing only)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Callable, Iterator
 
-from .engine import Bot
+from .engine import Bot, encodable
 from .errors import QueryError, WendaError, run_command
 from .factcheck import check_json
-from .index import build_from_folder, check_fresh, read_manifest, update
+from .index import build_from_folder, check_fresh, read_manifest, update, verify
 from .settings import MODES, Settings
 
 DEFAULT_CORPUS = Path("corpus")
@@ -43,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--add", type=Path, nargs="+", metavar="FILE",
                        help="add these article files to the index (an indexed doc_id is replaced); only new text "
                             "is encoded")
+    index.add_argument("--verify", action="store_true",
+                       help="check every file of the index against its checksum and every record, then exit")
     index.add_argument("--remove", nargs="+", metavar="DOC_ID",
                        help="take these documents out of the index (change the corpus folder first: the index "
                             "then records it as it is)")
@@ -50,9 +55,11 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="answer a question (or a JSONL file of them) with citations")
     ask.add_argument("question", nargs="?", help="the question, in Chinese or English")
-    ask.add_argument("--jsonl", type=Path, help='file of {"id", "question"} lines; one JSON answer a line')
+    ask.add_argument("--jsonl", type=Path, metavar="FILE",
+                     help='file of {"id", "question"} lines ("-" for standard input); one JSON answer a line, '
+                          'or {"id", "error"} for a line that cannot be answered; exit code 1 when a line failed')
     ask.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
-    ask.add_argument("--k", type=int, help="passages to retrieve (default 5)")
+    ask.add_argument("--k", type=int, help="passages to retrieve, 1 to 100 (default 5)")
     ask.add_argument("--mode", choices=MODES, help="retrieval: hybrid (default), rrf, weighted, bm25 or dense")
     ask.add_argument("--json", action="store_true", help="print the JSON object instead of text")
     ask.add_argument("--reranker", metavar="MODEL_OR_PATH",
@@ -63,15 +70,23 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check a claim (or a JSONL file of them) against the articles")
     check.add_argument("claim", nargs="?", help="the claim, a sentence in Chinese or English")
-    check.add_argument("--jsonl", type=Path, help='file of {"id", "claim"} lines; one JSON result a line')
+    check.add_argument("--jsonl", type=Path, metavar="FILE",
+                       help='file of {"id", "claim"} lines ("-" for standard input); one JSON result a line, '
+                            'or {"id", "error"} for a line that cannot be checked; exit code 1 when a line failed')
     check.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
-    check.add_argument("--k", type=int, help="passages to search for the evidence (default 8)")
+    check.add_argument("--k", type=int, help="passages to search for the evidence, 1 to 100 (default 8)")
     check.add_argument("--json", action="store_true", help="print the JSON object instead of text")
     check.set_defaults(run=_check)
     return parser
 
 
 def _index(args: argparse.Namespace) -> int:
+    if args.verify:
+        report = verify(args.index)
+        print(f"the index in {args.index} is intact: {report['files']} files ({report['bytes'] / 1e6:.1f} MB) "
+              f"match their checksums, {report['passages']} passages and {report['articles']} articles read "
+              f"in {report['seconds']:.1f} s")
+        return 0
     if args.add or args.remove:
         return _grow(args)
     settings = Settings().replace(encoder=args.encoder, max_passage_chars=args.max_passage_chars,
@@ -115,13 +130,8 @@ def _ask(args: argparse.Namespace) -> int:
     if args.reranker or args.reader:
         bot = Bot(bot.index, bot.settings.replace(reranker=args.reranker, reader=args.reader), bot.encoder)
     if args.jsonl:
-        for record in _records(args.jsonl, "question"):
-            try:
-                out = bot.ask_json(record["question"], args.k, args.mode)
-            except QueryError as error:
-                out = {"question": record["question"], "found": False, "answer": None, "error": str(error)}
-            print(json.dumps({"id": record["id"], **out}, ensure_ascii=False), flush=True)
-        return 0
+        return _batch(args.jsonl, "question", lambda question: bot.ask_json(question, args.k, args.mode),
+                      {"found": False, "answer": None})
     out = bot.ask_json(args.question, args.k, args.mode)
     print(json.dumps(out, ensure_ascii=False, indent=2) if args.json else _readable(out))
     return 0
@@ -132,32 +142,106 @@ def _check(args: argparse.Namespace) -> int:
         raise QueryError('give either a claim or --jsonl FILE, e.g. python -m bot check "香港科學園深圳分園已進駐40家香港企業"')
     bot = Bot.open(args.index)
     if args.jsonl:
-        for record in _records(args.jsonl, "claim"):
-            try:
-                out = check_json(bot, record["claim"], args.k)
-            except QueryError as error:
-                out = {"claim": record["claim"], "verdict": None, "evidence": [], "mismatches": [], "error": str(error)}
-            print(json.dumps({"id": record["id"], **out}, ensure_ascii=False), flush=True)
-        return 0
+        return _batch(args.jsonl, "claim", lambda claim: check_json(bot, claim, args.k),
+                      {"verdict": None, "evidence": [], "mismatches": []})
     out = check_json(bot, args.claim, args.k)
     print(json.dumps(out, ensure_ascii=False, indent=2) if args.json else _readable_check(out))
     return 0
 
 
-def _records(path: Path, field: str) -> Iterator[dict]:
-    """``{"id", field}`` records from a JSONL file (a line without an id is numbered)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise QueryError(f"cannot read {path}: {error}") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+ECHO_CHARS = 100  # characters of a question or claim an error record repeats
+ID_CHARS = 200  # longest id a --jsonl line may have
+_EXAMPLES = {"question": "河套合作區在哪裏？", "claim": "香港科學園深圳分園已進駐40家香港企業"}
+_JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array",
+               dict: "an object", type(None): "null"}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a --jsonl file: its id (the line number when it has none) and its text, or why it cannot be
+    answered."""
+
+    id: object
+    text: str = ""
+    error: str = ""
+
+
+def _batch(path: Path, field: str, answer: Callable[[str], dict], unanswered: dict) -> int:
+    """Answer each line of ``path`` in turn, one JSON line each as it comes; a line that fails gets an error
+    record in its place and the batch goes on. Exit code 1 when some line failed, else 0."""
+    failed = False
+    for line in _records(path, field):
+        if line.error:
+            out = {"id": line.id, "error": line.error}
+        else:
+            try:
+                out = {"id": line.id, **answer(line.text)}
+            except QueryError as error:
+                out = {"id": line.id, field: _prefix(encodable(line.text)), **unanswered, "error": str(error)}
+        failed = failed or "error" in out
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
+
+
+def _records(path: Path, field: str) -> Iterator[Line]:
+    """The lines of a JSONL file (``-``: standard input), read one at a time; blank lines are skipped."""
+    with _open_lines(path) as lines:
         try:
-            record = json.loads(line)
-            yield {"id": record.get("id", number), field: str(record[field])}
-        except (json.JSONDecodeError, KeyError, AttributeError):
-            raise QueryError(f'{path}:{number}: each line must be a JSON object with "id" and "{field}"') from None
+            for number, raw in enumerate(lines, 1):
+                if raw.strip():
+                    yield _record(raw, number, field)
+        except OSError as error:
+            raise QueryError(f"cannot read {path}: {error}") from None
+
+
+@contextlib.contextmanager
+def _open_lines(path: Path) -> Iterator[BinaryIO]:
+    """``path`` opened for reading bytes (a line that is not UTF-8 then fails alone), or standard input for ``-``."""
+    if str(path) == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        file = path.open("rb")
+    except OSError as error:
+        raise QueryError(f"cannot read {path}: {error}") from None
+    with file:
+        yield file
+
+
+def _record(raw: bytes, number: int, field: str) -> Line:
+    """Line ``number`` as a Line: ``{"id", field}`` with ``field`` a string, or a Line saying what is wrong."""
+    expected = f'each line must be a JSON object like {{"id": 1, "{field}": "{_EXAMPLES[field]}"}}'
+    try:
+        record = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+    except UnicodeDecodeError as error:
+        return Line(number, error=f"line {number} is not UTF-8 ({error.reason} at byte {error.start}); {expected}")
+    except json.JSONDecodeError as error:
+        return Line(number, error=f"line {number} is not JSON ({error.msg} at column {error.colno}); {expected}")
+    except (ValueError, RecursionError) as error:  # e.g. a number of 5,000 digits, or arrays nested 100,000 deep
+        return Line(number, error=f"line {number} cannot be read as JSON ({type(error).__name__}); {expected}")
+    if not isinstance(record, dict):
+        return Line(number, error=f"line {number} is {_json_type(record)}, not an object; {expected}")
+    id_ = record.get("id", number)
+    if isinstance(id_, str):
+        id_ = encodable(id_)
+    if isinstance(id_, (list, dict)) or isinstance(id_, float) and not math.isfinite(id_):
+        return Line(number, error=f"line {number}: the id must be a string or a number, not {_json_type(id_)}")
+    if isinstance(id_, str) and len(id_) > ID_CHARS:
+        return Line(number, error=f"line {number}: the id is {len(id_):,} characters long; the limit is {ID_CHARS}")
+    if field not in record:
+        return Line(id_, error=f'line {number} has no "{field}"; {expected}')
+    if not isinstance(record[field], str):
+        return Line(id_, error=f'line {number}: "{field}" must be a string, not {_json_type(record[field])}')
+    return Line(id_, record[field])
+
+
+def _json_type(value: object) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _prefix(text: str) -> str:
+    """``text`` cut to ECHO_CHARS characters with an ellipsis: an error record never repeats a huge input."""
+    return text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS] + "…"
 
 
 def _readable(out: dict) -> str:

@@ -13,6 +13,24 @@ from .reader import load_reader
 from .retrieve import Hit, Query, Retriever
 from .settings import Settings
 
+MAX_K = 100  # passages a question may ask for
+EMPTY_HINTS = {"question": "ask something about the articles",
+               "claim": "paste a sentence from a draft or a report to check it"}
+LONG_HINTS = {"question": "ask about one fact at a time", "claim": "check one sentence at a time"}
+
+
+def encodable(text: str) -> str:
+    """``text`` without the lone surrogates UTF-8 cannot encode (a command line turns undecodable bytes into
+    them, JSON can spell them as ``\\udcff``), a surrogate pair joined into its character, so that every later
+    stage (the tokenizer, the encoder, the JSON printed) can encode it."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+
+
+def k_error(k: object) -> QueryError:
+    """The one message for a ``k`` that is not an integer from 1 to MAX_K."""
+    shown = repr(k) if len(repr(k)) <= 20 else repr(k)[:20] + "…"
+    return QueryError(f"k must be an integer between 1 and {MAX_K}, not {shown}")
+
 
 class Bot:
     """Answers questions from one index; safe to share between threads (it holds no per-question state)."""
@@ -37,28 +55,37 @@ class Bot:
         the part-of-speech model): about 2 s once, paid at start-up instead of by the first visitor."""
         self.ask("河套合作區何時成立？Who opened it?")
 
-    def check_question(self, question: str) -> str:
-        """The question stripped, or a QueryError saying why it cannot be asked."""
-        if not isinstance(question, str) or not question.strip():
-            raise QueryError("the question is empty; ask something about the articles")
-        question = question.strip()
+    def check_question(self, question: object, what: str = "question") -> str:
+        """``question`` (or a claim, ``what="claim"``) cleaned and stripped, or a QueryError saying why it cannot
+        be asked; every interface passes through here, so a question is cleaned the same way everywhere."""
+        if not isinstance(question, str):
+            raise QueryError(f"the {what} must be text, not {type(question).__name__}")
+        question = encodable(question).strip()
+        if not question:
+            raise QueryError(f"the {what} is empty; {EMPTY_HINTS[what]}")
         if len(question) > self.settings.max_question_chars:
-            raise QueryError(f"the question is {len(question):,} characters long; the limit is "
-                             f"{self.settings.max_question_chars:,}: ask about one fact at a time")
+            raise QueryError(f"the {what} is {len(question):,} characters long; the limit is "
+                             f"{self.settings.max_question_chars:,}: {LONG_HINTS[what]}")
         return question
+
+    def check_k(self, k: object, default: int | None = None) -> int:
+        """``k`` passages, or ``default`` (the index's ``k`` when not given) for None; a QueryError unless ``k``
+        is an integer from 1 to MAX_K, so ask, search, check, the CLI and the API share one rule."""
+        if k is None:
+            return default or self.settings.k
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise k_error(k)
+        return k
 
     def search(self, question: str, k: int | None = None, mode: str | None = None) -> list[Hit]:
         """The top passages for ``question``."""
         query = Query(self.check_question(question), self.encoder)
-        return self.retriever.search(query, k or self.settings.k, mode or self.settings.mode)
+        return self.retriever.search(query, self.check_k(k), mode or self.settings.mode)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
         """An extractive answer with its cited passages, or an abstention in the question's language."""
         query = Query(self.check_question(question), self.encoder)
-        k = k or self.settings.k
-        if not 1 <= k <= 100:
-            raise QueryError(f"k must be between 1 and 100, not {k}")
-        hits = self.retriever.search(query, k, mode or self.settings.mode)
+        hits = self.retriever.search(query, self.check_k(k), mode or self.settings.mode)
         return extract(query, hits, self.encoder, self.index.bm25, self.settings, self.reader)
 
     def ask_json(self, question: str, k: int | None = None, mode: str | None = None) -> dict:

@@ -29,7 +29,6 @@ from .evidence import coverage, question_weights, token_holder
 from .bm25 import BM25
 from .encoders import Encoder
 from .engine import Bot
-from .errors import QueryError
 from .numbers import AGREES, DIFFERS, Date, Fact
 from .retrieve import Hit, Query
 from .text import CJK, cjk_ratio, normalize, split_sentences, tokens
@@ -137,12 +136,8 @@ class Check:
 
 def check(bot: Bot, claim: str, k: int | None = None, mode: str | None = None) -> Check:
     """Judge ``claim`` against the sentences of the ``k`` passages retrieved for it."""
-    if not isinstance(claim, str) or not claim.strip():
-        raise QueryError("the claim is empty; paste a sentence from a draft or a report to check it")
-    query = Query(bot.check_question(claim), bot.encoder)
-    k = max(PASSAGES, bot.settings.k) if k is None else k
-    if not 1 <= k <= 100:
-        raise QueryError(f"k must be between 1 and 100, not {k}")
+    query = Query(bot.check_question(claim, "claim"), bot.encoder)
+    k = bot.check_k(k, default=max(PASSAGES, bot.settings.k))
     weighed = weigh(bot, query, bot.retriever.search(query, k, mode or bot.settings.mode))
     best = weighed[0] if weighed else None
     if best is not None and best.supports:

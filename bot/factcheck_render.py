@@ -14,7 +14,7 @@ from typing import Mapping, Sequence
 
 from . import render
 from .corpus import Article
-from .engine import Bot
+from .engine import Bot, encodable
 from .errors import QueryError
 from .factcheck import CONTRADICTED, NOT_FOUND, SUPPORTED, Check, Evidence, Mismatch, check
 
@@ -57,8 +57,9 @@ class Row:
 
 
 def split_claims(text: str) -> list[str]:
-    """The claims in pasted text: one a line, list bullets and numbers ("1.", "•", "(2)") removed."""
-    claims = [_BULLET.sub("", line).strip() for line in (text or "").splitlines()]
+    """The claims in pasted text: one a line, list bullets and numbers ("1.", "•", "(2)") removed, cleaned of
+    what UTF-8 cannot encode (each is shown and exported again)."""
+    claims = [_BULLET.sub("", line).strip() for line in encodable(text or "").splitlines()]
     return [c for c in claims if c]
 
 

@@ -1,12 +1,13 @@
 """Build, grow, save atomically, load and validate the index folder: passages, BM25 postings, FAISS vectors.
 
-The folder holds ``manifest.json`` (format, encoder, settings, corpus fingerprint, file sizes) beside
+A generation of the index (``bot/store.py`` keeps them, locked and switched atomically) holds
+``manifest.json`` (format, encoder, settings, corpus fingerprint, size and checksum of every file) beside
 plainly named files: ``passages.jsonl`` and ``articles.jsonl`` (one record a line, with a table of
 line offsets so a loaded index parses only the rows a query touches), ``tokens.jsonl`` (each
 passage's BM25 tokens), the ``bm25_*`` arrays, and ``dense.faiss`` with ``dense_rows.npy`` (passage
 row of each window vector) and ``dense_hashes.npy`` (hash of each window's text, so growing the index
-re-encodes only new text). Every change writes a sibling temporary folder and renames it into place,
-so an interrupted build, ``--add`` or ``--remove`` never leaves a folder that loads half-done.
+re-encodes only new text). Loading checks the manifest's fields, the files' checksums and the arrays'
+shapes, so a damaged file is an error naming it, never an answer.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import mmap
 import multiprocessing
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -33,14 +33,15 @@ from tqdm import tqdm
 from .bm25 import BM25
 from .corpus import Article, fingerprint, read_corpus, read_file
 from .encoders import DEFAULT_ENCODER, Encoder, load_encoder
-from .errors import CorruptIndexError, CorpusError, MissingIndexError, StaleIndexError
+from .errors import CorruptIndexError, CorpusError, IndexStoreError, MissingIndexError, StaleIndexError
 from .passages import Passage, passages_for, windows
 from .settings import Settings
+from . import store
 from .text import tokens
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 PASSAGE_OFFSETS = "passages_offsets.npy"
@@ -57,14 +58,17 @@ PARALLEL_CHARS = 2_000_000  # article text to split and tokenise
 PARALLEL_WINDOWS = 5_000  # windows to encode
 WORKER_CHUNK = 512  # windows (or passages) a worker takes at a time
 FAISS_CHUNK = 16_384  # vectors added to the FAISS index at a time
+# Loading checks every file's checksum up to this much index (XXH3 hashes GBs a second: 0.3 s at 100k
+# passages, bench/); above it only sizes and shapes, and ``python -m bot index --verify`` checks all.
+VERIFY_ON_LOAD_BYTES = 4 << 30
 
 
 class JsonlRows:
     """The lines of a JSONL file, each parsed when asked for: a table of byte offsets makes any line
     one slice of a memory map, so opening an index of 100k passages parses none of them."""
 
-    def __init__(self, path: Path, offsets: np.ndarray) -> None:
-        self.path, self.offsets = path, offsets
+    def __init__(self, path: Path, offsets: np.ndarray, rebuild: str = "") -> None:
+        self.path, self.offsets, self.rebuild = path, offsets, rebuild
         size = path.stat().st_size
         if len(offsets) < 2 or offsets[0] != 0 or offsets[-1] != size or np.any(np.diff(offsets) <= 0):
             raise ValueError(f"{path.name} does not match its offset table")
@@ -75,7 +79,16 @@ class JsonlRows:
         return len(self.offsets) - 1
 
     def record(self, i: int) -> dict:
-        return json.loads(self._map[int(self.offsets[i]) : int(self.offsets[i + 1])])
+        """Line ``i`` parsed; a damaged line is a CorruptIndexError, not a decoding traceback mid-query."""
+        try:
+            record = json.loads(self._map[int(self.offsets[i]) : int(self.offsets[i + 1])])
+        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError both are
+            raise CorruptIndexError(f"{self.path} is damaged at line {i + 1} ({error}); rebuild with: "
+                                    f"{self.rebuild}") from None
+        if not isinstance(record, dict):
+            raise CorruptIndexError(f"{self.path} is damaged at line {i + 1} (not a record); rebuild with: "
+                                    f"{self.rebuild}")
+        return record
 
 
 class Passages(Sequence):
@@ -94,7 +107,12 @@ class Passages(Sequence):
             row += len(self)
         if not 0 <= row < len(self):
             raise IndexError(row)
-        return _passage(self._rows.record(row))
+        record = self._rows.record(row)
+        try:
+            return _passage(record)
+        except (TypeError, KeyError, ValueError) as error:
+            raise CorruptIndexError(f"{self._rows.path} holds a record of the wrong shape ({error}); rebuild "
+                                    f"with: {self._rows.rebuild}") from None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence):
@@ -114,7 +132,12 @@ class Articles(Mapping):
         self._line = {doc_id: i for i, doc_id in enumerate(doc_ids)}
 
     def __getitem__(self, doc_id: str) -> Article:
-        return Article(**self._rows.record(self._line[doc_id]))
+        record = self._rows.record(self._line[doc_id])
+        try:
+            return Article(**record)
+        except TypeError as error:
+            raise CorruptIndexError(f"{self._rows.path} holds a record of the wrong shape ({error}); rebuild "
+                                    f"with: {self._rows.rebuild}") from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._line)
@@ -127,7 +150,8 @@ class Articles(Mapping):
 class Index:
     """A loaded index: the passages, their articles, BM25 postings and the FAISS vectors."""
 
-    folder: Path
+    folder: Path  # the index folder a person names
+    files: Path  # the live generation inside it, where the files are
     manifest: dict
     passages: Sequence[Passage]
     articles: Mapping[str, Article]
@@ -141,8 +165,7 @@ class Index:
 
     @property
     def corpus_folder(self) -> Path | None:
-        corpus = self.manifest.get("corpus", {}).get("folder")
-        return Path(corpus) if corpus else None
+        return _corpus_folder(self.manifest)
 
     def window_ids(self, row: int) -> range:
         """The ids of passage ``row``'s window vectors: the k-th starts at the passage's k-th sentence
@@ -163,6 +186,7 @@ def build_command(corpus: Path | None, folder: Path) -> str:
 
 def build_from_folder(corpus: Path, folder: Path, settings: Settings, progress: bool = True) -> dict:
     """Read ``corpus`` and build ``folder`` from it; the manifest records the corpus and its fingerprint."""
+    store.check_writable(folder, corpus)
     report = read_corpus(corpus)
     if not report.articles:
         found = "; ".join(f"{p}: {why}" for p, why in report.skipped) or "no .txt, .md, .html or .jsonl files"
@@ -174,7 +198,8 @@ def build_from_folder(corpus: Path, folder: Path, settings: Settings, progress: 
 
 def build(articles: Iterable[Article], folder: Path, settings: Settings, corpus_info: dict | None = None,
           progress: bool = True, encoder: Encoder | None = None) -> dict:
-    """Build the index of ``articles`` into ``folder`` and return its manifest."""
+    """Build the index of ``articles`` into ``folder`` (new, empty or a Wenda index) and return its manifest."""
+    store.check_writable(folder)
     started = time.perf_counter()
     articles = list(articles)
     t = time.perf_counter()
@@ -183,8 +208,9 @@ def build(articles: Iterable[Article], folder: Path, settings: Settings, corpus_
     if not passages:
         raise CorpusError("the articles have no text to index")
     encoder = encoder or load_encoder(settings.encoder)
-    return _write(folder, articles, passages, token_lists, settings, corpus_info or {}, encoder, progress,
-                  started, stages)
+    with store.writing(folder, "index (build)"):
+        return _write(folder, articles, passages, token_lists, settings, corpus_info or {}, encoder, progress,
+                      started, stages)
 
 
 def update(folder: Path, add: Sequence[Path] = (), remove: Sequence[str] = (), progress: bool = True,
@@ -192,8 +218,16 @@ def update(folder: Path, add: Sequence[Path] = (), remove: Sequence[str] = (), p
     """Add the articles of the files ``add`` (an article whose doc_id is indexed replaces it) and remove the
     documents ``remove``, re-encoding only windows whose text is not indexed yet; returns the new manifest.
 
-    Written like a build, to a temporary folder renamed into place: interrupted, the old index stays.
+    Written like a build, as a new generation switched in atomically, with the writer's lock held from
+    reading the old index to publishing the new one: two updates at once both land.
     """
+    read_manifest(folder)  # no index there: say so, without creating the folder for a lock
+    with store.writing(folder, f"index --add/--remove ({len(add)} added, {len(remove)} removed)"):
+        return _update(folder, add, remove, progress, encoder, workers)
+
+
+def _update(folder: Path, add: Sequence[Path], remove: Sequence[str], progress: bool, encoder: Encoder | None,
+            workers: int | None) -> dict:
     started = time.perf_counter()
     index = load(folder)
     settings = index.settings.replace(workers=workers)
@@ -218,15 +252,15 @@ def update(folder: Path, add: Sequence[Path] = (), remove: Sequence[str] = (), p
     if not articles:
         raise CorpusError(f"removing {', '.join(remove)} would leave the index in {folder} empty; "
                           f"delete the folder instead")
-    kept = [(p, t) for p, t in zip(index.passages, _read_tokens(folder / TOKENS)) if p.doc_id not in dropped]
+    kept = [(p, t) for p, t in zip(index.passages, _read_tokens(index.files / TOKENS)) if p.doc_id not in dropped]
     passages, token_lists = split(new_articles, settings, progress)
     passages = [p for p, _ in kept] + passages
     token_lists = [t for _, t in kept] + token_lists
     del kept
     stages = {"passages_s": time.perf_counter() - t}
-    hashes = np.load(folder / WINDOW_HASHES)
+    hashes = np.load(index.files / WINDOW_HASHES)
     cache = VectorCache(index.vectors, {int(h): row for row, h in enumerate(hashes.tolist())}, hashes,
-                        folder / VECTORS)
+                        index.files / VECTORS)
     corpus = dict(index.manifest.get("corpus", {}))
     if corpus_root and corpus_root.is_dir():
         corpus["fingerprint"] = fingerprint(corpus_root)
@@ -287,13 +321,14 @@ def _split_chunk(articles: Sequence[Article], max_chars: int) -> tuple[list[Pass
 def _write(folder: Path, articles: list[Article], passages: list[Passage], token_lists: list[list[str]],
            settings: Settings, corpus_info: dict, encoder: Encoder, progress: bool, started: float,
            stages: dict[str, float], cache: VectorCache | None = None) -> dict:
-    """Write a complete index of these records into a temporary sibling of ``folder``, then swap it in."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.building-", dir=folder.parent))
+    """Write a complete index of these records as a new generation of ``folder``, then publish it
+    (the caller holds the writer's lock)."""
+    work = store.new_generation(folder)
     try:
         t = time.perf_counter()
         BM25.build(token_lists, settings.bm25_k1, settings.bm25_b, settings.bm25_epsilon).save(work)
         _write_jsonl(work / TOKENS, token_lists)
+        store.fault_point("building")
         stages["bm25_s"] = time.perf_counter() - t
         token_lists.clear()  # the caller's list too: the tokens are on disk now
         t = time.perf_counter()
@@ -338,11 +373,12 @@ def _write(folder: Path, articles: list[Article], passages: list[Passage], token
             "build_s": round(time.perf_counter() - started, 3),
             "build_stage_s": {k: round(v, 3) for k, v in stages.items()},
         }
-        manifest["files"] = {p.name: p.stat().st_size for p in sorted(work.iterdir())}
+        manifest["files"] = store.describe_files(work, MANIFEST)
         (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        _swap_into_place(work, folder)
+        store.publish(folder, work)
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        if store.live_folder_or_none(folder) != work:  # not published: the previous generation stays live
+            shutil.rmtree(work, ignore_errors=True)
         raise
     log.info("indexed %d passages of %d articles into %s in %.1f s", len(passages), len(articles), folder,
              manifest["build_s"])
@@ -469,84 +505,162 @@ def _read_tokens(path: Path) -> list[list[str]]:
         return [json.loads(line) for line in lines]
 
 
-def _swap_into_place(work: Path, folder: Path) -> None:
-    """Replace ``folder`` with ``work``: the old index stays loadable until the new one is complete."""
-    old = None
-    if folder.exists():
-        old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-        os.replace(folder, old)
-    try:
-        os.replace(work, folder)
-    except BaseException:
-        if old is not None and not folder.exists():  # interrupted between the renames: put the old one back
-            os.replace(old, folder)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+# The manifest's fields and their types: anything else is a damaged manifest, said as such.
+MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "format_version": int, "encoder": str, "dimension": int, "settings": dict, "corpus": dict, "files": dict,
+    "articles": int, "passages": int, "windows": int, "dense_index": str}
 
 
 def read_manifest(folder: Path) -> dict:
-    """The manifest of ``folder``, or a MissingIndexError / CorruptIndexError saying what to run."""
-    path = folder / MANIFEST
-    if not path.exists():
-        raise MissingIndexError(f"no index in {folder}; build it with: {build_command(None, folder)}")
+    """The manifest of ``folder``'s live index, or a MissingIndexError / CorruptIndexError saying what to run."""
+    return _open_manifest(folder)[1]
+
+
+def _open_manifest(folder: Path) -> tuple[Path, dict]:
+    """The live generation of ``folder`` and its manifest, checked field by field."""
+    try:
+        generation = store.live_folder(folder)
+    except MissingIndexError:
+        raise MissingIndexError(f"no index in {folder}; build it with: {build_command(None, folder)}") from None
+    except IndexStoreError as error:
+        raise CorruptIndexError(f"{error}; rebuild with: {build_command(None, folder)}") from None
+    path = generation / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except FileNotFoundError:
+        raise CorruptIndexError(f"{path} is missing; rebuild with: {build_command(None, folder)}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise CorruptIndexError(f"{path} is damaged ({error}); rebuild with: {build_command(None, folder)}") from None
+    corpus = manifest.get("corpus") if isinstance(manifest, dict) else None
+    command = build_command(_corpus_folder(manifest), folder)
     if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
-        corpus = manifest.get("corpus", {}).get("folder") if isinstance(manifest, dict) else None
         found = manifest.get("format_version") if isinstance(manifest, dict) else None
-        raise CorruptIndexError(
-            f"{folder} holds an index of another format version ({found}, this Wenda reads {FORMAT_VERSION}); "
-            f"rebuild with: {build_command(Path(corpus) if isinstance(corpus, str) else None, folder)}"
-        )
-    return manifest
+        raise CorruptIndexError(f"{folder} holds an index of another format version ({found!r}, this Wenda reads "
+                                f"{FORMAT_VERSION}); rebuild with: {command}")
+    for name, kind in MANIFEST_FIELDS.items():
+        value = manifest.get(name)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            found = "missing" if name not in manifest else f"a {type(value).__name__}"
+            raise CorruptIndexError(f"{path} is damaged: its field {name!r} should be a {kind.__name__}, found "
+                                    f"{found}; rebuild with: {command}")
+    bad = next((name for name, record in manifest["files"].items() if not isinstance(record, dict)
+                or not isinstance(record.get("size"), int) or not isinstance(record.get(store.HASH), str)), None)
+    if bad is not None or not isinstance(corpus.get("folder", ""), (str, type(None))):
+        raise CorruptIndexError(f"{path} is damaged: the record of {bad or 'corpus.folder'!r} is malformed; "
+                                f"rebuild with: {command}")
+    return generation, manifest
+
+
+def _corpus_folder(manifest: object) -> Path | None:
+    """The corpus folder a (possibly damaged) manifest records, for the rebuild command."""
+    corpus = manifest.get("corpus") if isinstance(manifest, dict) else None
+    folder = corpus.get("folder") if isinstance(corpus, dict) else None
+    return Path(folder) if isinstance(folder, str) and folder else None
 
 
 def check_fresh(manifest: dict, folder: Path, settings: Settings | None = None) -> None:
     """Raise StaleIndexError if the recorded corpus changed or ``settings`` differ from the build's."""
-    corpus = manifest.get("corpus", {}).get("folder")
-    command = build_command(Path(corpus) if corpus else None, folder)
+    corpus = _corpus_folder(manifest)
+    command = build_command(corpus, folder)
     if settings is not None and settings.index_fields() != manifest.get("settings"):
         changed = sorted(k for k, v in settings.index_fields().items() if manifest.get("settings", {}).get(k) != v)
         raise StaleIndexError(f"the index in {folder} was built with other settings ({', '.join(changed)}); "
                               f"rebuild with: {command}")
-    if corpus and Path(corpus).is_dir() and fingerprint(Path(corpus)) != manifest["corpus"].get("fingerprint"):
+    if corpus and corpus.is_dir() and fingerprint(corpus) != manifest["corpus"].get("fingerprint"):
         raise StaleIndexError(f"the corpus {corpus} changed since the index in {folder} was built; "
                               f"rebuild with: {command}")
 
 
-def load(folder: Path, ef_search: int | None = None) -> Index:
+def load(folder: Path, ef_search: int | None = None, full_check: bool | None = None) -> Index:
     """Load and validate ``folder``, memory-mapping what can be; a damaged or truncated file is a
-    CorruptIndexError, not a traceback. An HNSW index searches with ``ef_search`` candidates
-    (default ``Settings.hnsw_ef_search``)."""
-    manifest = read_manifest(folder)
-    command = build_command(Path(manifest.get("corpus", {}).get("folder") or "corpus"), folder)
-    for name, size in manifest.get("files", {}).items():
-        path = folder / name
-        if not path.exists() or path.stat().st_size != size:
-            raise CorruptIndexError(f"{path} is missing or has the wrong size (truncated?); rebuild with: {command}")
+    CorruptIndexError naming it, never a traceback or an answer. Every file's checksum is checked while
+    the index is at most ``VERIFY_ON_LOAD_BYTES`` (or as ``full_check`` says), its sizes and shapes
+    always. An HNSW index searches with ``ef_search`` candidates (default ``Settings.hnsw_ef_search``).
+
+    A writer removes the generation it replaced: a load that raced with one tries the new generation."""
+    seen = store.live_folder_or_none(folder)
+    while True:
+        try:
+            return _load(folder, ef_search, full_check)
+        except CorruptIndexError:
+            now = store.live_folder_or_none(folder)
+            if now in (seen, None):
+                raise
+            log.info("the index in %s changed while loading; loading the new one", folder)
+            seen = now
+
+
+def _load(folder: Path, ef_search: int | None, full_check: bool | None) -> Index:
+    generation, manifest = _open_manifest(folder)
+    command = build_command(_corpus_folder(manifest) or Path("corpus"), folder)
+    if full_check is None:
+        full_check = sum(record["size"] for record in manifest["files"].values()) <= VERIFY_ON_LOAD_BYTES
+    damaged = store.damaged_files(generation, manifest["files"], hashes=full_check)
+    if damaged:
+        raise CorruptIndexError(f"the index in {folder} is damaged: {'; '.join(damaged)}; rebuild with: {command}")
     try:
-        passages = Passages(JsonlRows(folder / PASSAGES, np.load(folder / PASSAGE_OFFSETS, mmap_mode="r")))
-        doc_ids = json.loads((folder / ARTICLE_IDS).read_text(encoding="utf-8"))
-        articles = Articles(JsonlRows(folder / ARTICLES, np.load(folder / ARTICLE_OFFSETS, mmap_mode="r")), doc_ids)
+        passages = Passages(JsonlRows(generation / PASSAGES, np.load(generation / PASSAGE_OFFSETS, mmap_mode="r"),
+                                      command))
+        doc_ids = json.loads((generation / ARTICLE_IDS).read_text(encoding="utf-8"))
+        articles = Articles(JsonlRows(generation / ARTICLES, np.load(generation / ARTICLE_OFFSETS, mmap_mode="r"),
+                                      command), doc_ids)
         for row in {0, len(passages) - 1}:  # parse the ends, so a garbled file fails here, not mid-query
             passages[row]
         for doc_id in {doc_ids[0], doc_ids[-1]}:
             articles[doc_id]
-        bm25 = BM25.load(folder)
-        vectors = faiss.read_index(str(folder / VECTORS), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
-        window_rows = np.load(folder / WINDOW_ROWS, mmap_mode="r")
+        bm25 = BM25.load(generation)
+        vectors = faiss.read_index(str(generation / VECTORS), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+        window_rows = np.load(generation / WINDOW_ROWS, mmap_mode="r")
         if isinstance(vectors, faiss.IndexHNSW):
             vectors.hnsw.efSearch = ef_search or Settings().hnsw_ef_search
     except (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError) as error:
         raise CorruptIndexError(f"the index in {folder} is damaged ({type(error).__name__}: {error}); "
                                 f"rebuild with: {command}") from None
-    consistent = len(passages) == bm25.size == manifest.get("passages") and len(window_rows) == vectors.ntotal
-    if not consistent or vectors.d != manifest.get("dimension"):
-        raise CorruptIndexError(f"the files in {folder} disagree on the number of passages; rebuild with: {command}")
-    return Index(folder, manifest, passages, articles, bm25, vectors, window_rows)
+    index = Index(folder, generation, manifest, passages, articles, bm25, vectors, window_rows)
+    problem = shape_problem(index)
+    if problem:
+        raise CorruptIndexError(f"the index in {folder} is damaged: {problem}; rebuild with: {command}")
+    return index
+
+
+def shape_problem(index: Index) -> str | None:
+    """What disagrees between the loaded files and the manifest, or None: counts, the dimension, and the
+    arrays that address other arrays (cheap, vectorised checks run at every load)."""
+    m, bm25, rows, n = index.manifest, index.bm25, index.window_rows, len(index.passages)
+    if index.vectors.d != m["dimension"]:
+        return f"{VECTORS} holds vectors of dimension {index.vectors.d}, the manifest says {m['dimension']}"
+    if not n == bm25.size == m["passages"]:
+        return f"the number of passages differs: {PASSAGES} {n}, BM25 {bm25.size}, manifest {m['passages']}"
+    if len(index.articles) != m["articles"]:
+        return f"{ARTICLE_IDS} lists {len(index.articles)} articles, the manifest {m['articles']}"
+    if not len(rows) == index.vectors.ntotal == m["windows"]:
+        return (f"the number of window vectors differs: {VECTORS} {index.vectors.ntotal}, {WINDOW_ROWS} "
+                f"{len(rows)}, manifest {m['windows']}")
+    if len(rows) and (rows[0] < 0 or rows[-1] >= n or np.any(np.diff(rows) < 0)):
+        return f"{WINDOW_ROWS} points outside the passages or out of order"
+    indptr, indices = bm25.indptr, bm25.indices
+    if indptr[0] != 0 or indptr[-1] != len(indices) or np.any(np.diff(indptr) < 0):
+        return "the BM25 posting offsets (bm25_indptr.npy) are not increasing from 0 to the number of postings"
+    if len(indices) and (indices.min() < 0 or indices.max() >= n):
+        return "a BM25 posting (bm25_indices.npy) names a passage that does not exist"
+    if not (np.all(np.isfinite(bm25.weights)) and np.all(np.isfinite(bm25.idf))):
+        return "the BM25 weights or idf hold values that are not numbers"
+    return None
+
+
+def verify(folder: Path) -> dict:
+    """Check everything: every file's checksum, the arrays' shapes and every passage and article record
+    parsed. Returns what was checked; a problem is a CorruptIndexError naming it."""
+    started = time.perf_counter()
+    index = load(folder, full_check=True)
+    for passage in tqdm(index.passages, desc="passages", unit="passage", disable=len(index.passages) < 50_000):
+        del passage
+    for doc_id in index.articles:
+        index.articles[doc_id]
+    return {"folder": str(folder), "generation": index.files.name, "files": len(index.manifest["files"]),
+            "bytes": sum(record["size"] for record in index.manifest["files"].values()),
+            "passages": len(index.passages), "articles": len(index.articles),
+            "seconds": round(time.perf_counter() - started, 3)}
 
 
 def _passage(record: dict) -> Passage:

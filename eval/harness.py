@@ -26,7 +26,8 @@ from bot import Bot, Settings
 from bot.answer import extract
 from bot.encoders import Encoder
 from bot.errors import IndexStoreError, QueryError
-from bot.index import MANIFEST, Index, build, load, read_manifest
+from bot import store
+from bot.index import Index, build, load, read_manifest
 from bot.retrieve import Hit, Query
 from bot.settings import MODES
 from bot.text import split_sentences
@@ -140,12 +141,11 @@ def prepare_index(benchmark: Benchmark, folder: Path, settings: Settings, rebuil
     """The index of ``benchmark`` in ``folder``: reused when built from the same articles with the same
     index settings, otherwise (re)built."""
     digest = fingerprint(benchmark)
-    manifest_path = folder / MANIFEST
-    if folder.exists() and not folder.is_dir():
-        raise EvalError(f"{folder} is a file; give a folder for the index with --index-dir")
-    if folder.exists() and any(folder.iterdir()) and not manifest_path.exists():
-        raise EvalError(f"{folder} is not empty and holds no index; give an empty or new --index-dir")
-    if manifest_path.exists() and not rebuild:
+    try:
+        store.check_writable(folder)
+    except IndexStoreError as error:
+        raise EvalError(f"{error.args[0].split(';')[0]}; give an empty or new --index-dir") from None
+    if store.holds_index(folder) and not rebuild:
         try:
             m = read_manifest(folder)
             if m.get("corpus", {}).get("fingerprint") == digest and m.get("settings") == settings.index_fields():

@@ -3,11 +3,19 @@ answers, bad input, and twenty clients at once."""
 
 from __future__ import annotations
 
+import json
+import re
+import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+
+from bot.api import MAX_BODY
 
 
 ZH = "香港科學園深圳分園進駐了多少家企業？"
@@ -170,3 +178,146 @@ def test_gradio_check_endpoint(web_url):
 
     result = Client(web_url, verbose=False).predict(CLAIM, api_name="/check")
     assert result["verdict"] == "contradicted"
+
+
+# --- bad input: what cannot be encoded, k, body size, error shape, abandoned requests --------------
+
+K_RULE = "k must be an integer between 1 and 100"
+
+
+def post_raw(url: str, path: str, body: bytes, content_type: str = "application/json") -> httpx.Response:
+    """A POST of exactly these bytes (httpx's json= cannot send a lone surrogate)."""
+    return httpx.post(f"{url}{path}", content=body, headers={"content-type": content_type}, timeout=60)
+
+
+@pytest.mark.parametrize("path, field, text", [("/api/ask", "question", ZH), ("/api/check", "claim", CLAIM)])
+def test_lone_surrogates_are_dropped_not_a_500(web_url, seed_bot, capfd, path, field, text):
+    """``"\\udcff"`` is valid JSON for a string UTF-8 cannot encode: it is dropped, then the usual checks apply."""
+    alone = post_raw(web_url, path, json.dumps({field: "\udcff"}).encode())
+    assert alone.status_code == 400 and "empty" in alone.json()["error"]
+    mixed = post_raw(web_url, path, json.dumps({field: "\udcff" + text + "\ud800"}).encode())
+    assert mixed.status_code == 200
+    assert mixed.json()[field] == text
+    assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("path, body", [("/api/ask", {"question": ZH}), ("/api/check", {"claim": CLAIM})])
+@pytest.mark.parametrize("k", [True, False, 1.5, 3.0, "3", 0, 101, -1])
+def test_k_must_be_an_integer_from_1_to_100_with_the_engines_message(web_url, seed_bot, path, body, k):
+    response = httpx.post(f"{web_url}{path}", json={**body, "k": k}, timeout=60)
+    assert response.status_code == 400
+    assert response.json() == {"error": f"{K_RULE}, not {k!r}"}
+    if not isinstance(k, bool) and isinstance(k, int):  # the engine says the same
+        with pytest.raises(Exception, match=re.escape(response.json()["error"])):
+            seed_bot.ask(ZH, k)
+
+
+def _raw_http(url: str, request: bytes, *chunks: bytes) -> tuple[int, dict, dict]:
+    """(status, headers, JSON body) of a hand-written HTTP/1.1 request, sent with ``chunks`` after it."""
+    address = urlsplit(url)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
+        connection.sendall(request)
+        for chunk in chunks:
+            connection.sendall(chunk)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += connection.recv(65536)
+        head, _, body = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+        while len(body) < int(headers["content-length"]):
+            body += connection.recv(65536)
+    return int(lines[0].split()[1]), headers, json.loads(body)
+
+
+def test_a_body_declared_over_the_limit_is_refused_before_it_is_sent(web_url):
+    host = urlsplit(web_url).netloc
+    status, _, out = _raw_http(web_url, (f"POST /api/ask HTTP/1.1\r\nHost: {host}\r\n"
+                                         "Content-Type: application/json\r\nContent-Length: 100000000\r\n\r\n").encode())
+    assert status == 413
+    assert f"{MAX_BODY:,} bytes" in out["error"]
+
+
+def test_a_chunked_body_is_counted_as_it_arrives(web_url):
+    host = urlsplit(web_url).netloc
+    piece = b"x" * 65536
+    chunk = b"%x\r\n%s\r\n" % (len(piece), piece)
+    status, _, out = _raw_http(web_url, (f"POST /api/check HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json"
+                                         "\r\nTransfer-Encoding: chunked\r\n\r\n").encode(),
+                               *[chunk] * (MAX_BODY // len(piece) + 2))
+    assert status == 413 and "bytes" in out["error"]
+
+
+def test_a_long_body_is_413_and_one_under_the_limit_is_answered(web_url):
+    over = ask(web_url, {"question": "河" * MAX_BODY})
+    assert over.status_code == 413 and set(over.json()) == {"error"}
+    under = ask(web_url, {"question": ZH, "padding": "x" * (MAX_BODY - 1000)})
+    assert under.status_code == 200 and under.json()["found"]
+
+
+@pytest.mark.parametrize("method, path, body, content_type, status", [
+    ("POST", "/api/ask", b'{"question": "\xff\xfe"}', "application/json", 400),  # not UTF-8
+    ("POST", "/api/ask", b'{"question": ', "application/json", 400),  # malformed JSON
+    ("POST", "/api/check", json.dumps({"claim": CLAIM}).encode(), "text/plain", 400),  # wrong content type
+    ("POST", "/api/nowhere", b"{}", "application/json", 404),
+    ("GET", "/api/ask", b"", "application/json", 405),
+    ("DELETE", "/api/check", b"", "application/json", 405),
+])
+def test_every_error_under_api_is_an_error_object(web_url, method, path, body, content_type, status):
+    response = httpx.request(method, f"{web_url}{path}", content=body, headers={"content-type": content_type},
+                             timeout=60)
+    assert response.status_code == status
+    out = response.json()
+    assert set(out) == {"error"} and out["error"]
+    if status == 405:
+        assert response.headers["allow"] == "POST"
+
+
+def test_the_schema_and_the_web_app_are_still_served(web_url):
+    assert httpx.get(f"{web_url}/api/openapi.json", timeout=30).json()["paths"].keys() >= {"/api/ask", "/api/check"}
+    assert httpx.get(f"{web_url}/api/docs", timeout=30).status_code == 200
+    assert httpx.get(f"{web_url}/", timeout=30).status_code == 200
+
+
+ABANDONED = 40
+
+
+def test_requests_whose_client_went_away_are_not_answered(web_url, seed_bot, seed_text, monkeypatch):
+    """Clients that give up while their request waits for the limiter cost nothing: the next one is answered
+    at once (before, the server answered every abandoned request first, about 0.2 s each here)."""
+    slow = "".join(seed_text.split())[:1990]  # the longest question allowed, of real text
+    seed_bot.ask_json(slow)  # loads the dictionaries, once
+    answered = []
+    ask_json = seed_bot.ask_json
+
+    def counting(question, *args):
+        answered.append(question)
+        return ask_json(question, *args)
+
+    monkeypatch.setattr(seed_bot, "ask_json", counting)
+
+    def give_up(_: int) -> None:
+        with suppress(httpx.TimeoutException):
+            httpx.post(f"{web_url}/api/ask", json={"question": slow}, timeout=0.05)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(give_up, range(ABANDONED)))
+    started = time.perf_counter()
+    response = ask(web_url, {"question": ZH})
+    waited = time.perf_counter() - started
+    assert response.status_code == 200 and response.json()["found"]
+    assert answered.count(slow) < ABANDONED // 2, answered.count(slow)
+    assert waited < 3, f"the question waited {waited:.1f} s behind abandoned ones ({answered.count(slow)} answered)"
+
+
+@pytest.mark.parametrize("api_name, args", [("/ask", ("",)), ("/ask", (ZH, 0)), ("/check", ("  ",))])
+def test_a_mistake_through_gradio_client_logs_no_traceback(web_url, capfd, api_name, args):
+    from gradio_client import Client
+
+    client = Client(web_url, verbose=False)
+    try:
+        with pytest.raises(Exception, match="empty|k must be"):
+            client.predict(*args, api_name=api_name)
+    finally:
+        client.close()
+    assert "Traceback" not in capfd.readouterr().err

@@ -3,9 +3,16 @@ visitor's language, and the interface's strings and examples are complete."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
 import pytest
 
 import app
+
+from conftest import ROOT
 
 ZH = "香港科學園深圳分園進駐了多少家企業？"
 
@@ -88,3 +95,39 @@ def test_the_examples_are_answered(seed_bot, language):
 def test_build_app_makes_a_blocks_with_the_named_api_endpoint(seed_bot):
     demo = app.build_app(seed_bot)
     assert "ask" in {fn.api_name for fn in demo.fns.values()}
+
+
+def test_a_question_or_claim_utf8_cannot_encode_gets_an_answer_not_a_crash(seed_bot):
+    _, html = app.reply(seed_bot, "\udcff" + ZH, None, None, False, "zh-Hant")
+    assert "wenda-sentence" in html and "\udcff" not in html
+    html, csv_path, md_path = app.fact_check(seed_bot, "\udcff香港科學園深圳分園已進駐40家香港企業。\n\ud800", "zh-Hant",
+                                             app.Exports())
+    assert "wenda-verdict-supported" in html and "\udcff" not in html
+    assert "\udcff" not in Path(csv_path).read_text(encoding="utf-8-sig")
+
+
+def _check_folders() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("wenda-check-*"))
+
+
+def test_checking_claims_does_not_leave_a_folder_a_check(seed_bot):
+    before = _check_folders()
+    claims = ["香港科學園深圳分園已進駐40家香港企業。", "香港科學園深圳分園於2023年9月開園。", "美联储今年已经三次加息。"]
+    files = [app.fact_check(seed_bot, claim, "zh-Hant")[1:] for claim in claims]
+    assert len(_check_folders() - before) <= 1
+    for csv_path, md_path in files:  # each check's own files, still there for Gradio to copy
+        assert Path(csv_path).is_file() and Path(md_path).is_file()
+    assert len({Path(csv_path).parent for csv_path, _ in files}) == len(claims)
+    assert "40家" in Path(files[0][0]).read_text(encoding="utf-8-sig")
+
+
+def test_old_exports_are_removed_and_the_folder_goes_at_exit(seed_bot, tmp_path):
+    exports = app.Exports(age_s=0)
+    for claim in ("香港科學園深圳分園已進駐40家香港企業。", "香港科學園深圳分園於2023年9月開園。"):
+        csv_path = app.fact_check(seed_bot, claim, "zh-Hant", exports)[1]
+    assert [p.name for p in exports.folder.iterdir()] == [Path(csv_path).parent.name]
+    run = subprocess.run([sys.executable, "-c", "import app; print(app.Exports().new())"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    made = Path(run.stdout.strip())
+    assert made.parent.name.startswith("wenda-check-") and not made.parent.exists()

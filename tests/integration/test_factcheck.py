@@ -167,7 +167,7 @@ def test_cli_check_jsonl_gives_one_result_a_line_and_an_error_for_a_bad_claim(se
     claims = tmp_path / "claims.jsonl"
     claims.write_text('{"id": "a", "claim": "香港科學園深圳分園於2022年9月開園。"}\n\n'
                       '{"id": "b", "claim": " "}\n{"id": "c", "claim": "美联储今年已经三次加息。"}\n', encoding="utf-8")
-    assert main(["check", "--jsonl", str(claims), "--index", str(seed_index)]) == 0
+    assert main(["check", "--jsonl", str(claims), "--index", str(seed_index)]) == 1  # the blank claim failed
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["id"], r["verdict"]) for r in lines] == [("a", CONTRADICTED), ("b", None), ("c", NOT_FOUND)]
     assert "empty" in lines[1]["error"]

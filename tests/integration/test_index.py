@@ -4,7 +4,6 @@ with a message that names the command to run."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import time
@@ -18,6 +17,7 @@ from bot import Bot, CorpusError, CorruptIndexError, MissingIndexError, StaleInd
 from bot.corpus import fingerprint, read_corpus
 from bot.encoders import load_encoder
 from bot.index import FORMAT_VERSION, MANIFEST, build, build_from_folder, load, read_manifest
+from bot import store
 from bot.passages import passages_for
 from bot.settings import Settings
 
@@ -50,7 +50,12 @@ def _copy_corpus(src: Path, dst: Path) -> Path:
 
 
 def _leftovers(parent: Path) -> list[str]:
-    return sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
+    """What lies beside the index folders under ``parent`` or inside them but the live generation."""
+    found = sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
+    for folder in (p for p in parent.iterdir() if p.is_dir() and (p / store.CURRENT).exists()):
+        live = store.live_folder(folder)
+        found += sorted(p.name for p in folder.iterdir() if p.name not in (store.CURRENT, store.LOCK, live.name))
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +99,10 @@ def test_round_trip_keeps_passages_articles_and_vectors(tiny_corpus, tmp_path):
 
 def test_manifest_records_what_built_the_index(built):
     corpus, folder, manifest = built
-    on_disk = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    live = store.live_folder(folder)
+    on_disk = json.loads((live / MANIFEST).read_text(encoding="utf-8"))
     assert on_disk == manifest == read_manifest(folder)
-    assert manifest["format_version"] == FORMAT_VERSION == 2
+    assert manifest["format_version"] == FORMAT_VERSION == 3
     assert manifest["encoder"] == "use-m3" and manifest["dimension"] == 512
     assert manifest["settings"] == Settings().index_fields()
     assert manifest["corpus"]["folder"] == str(corpus.resolve())
@@ -106,8 +112,9 @@ def test_manifest_records_what_built_the_index(built):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", manifest["built_at"])
     built_at = time.mktime(time.strptime(manifest["built_at"], "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
     assert abs(time.time() - built_at) < 3600
-    files = {p.name: p.stat().st_size for p in folder.iterdir() if p.name != MANIFEST}
-    assert manifest["files"] == files
+    files = {p.name: p.stat().st_size for p in live.iterdir() if p.name != MANIFEST}
+    assert {name: record["size"] for name, record in manifest["files"].items()} == files
+    assert all(record["xxh3_128"] == store.checksum(live / name) for name, record in manifest["files"].items())
     assert {"passages.jsonl", "articles.jsonl", "dense.faiss", "bm25_vocab.json", "bm25_weights.npy"} <= set(files)
 
 
@@ -199,11 +206,13 @@ DAMAGE = {
 @pytest.mark.parametrize("damage", DAMAGE, ids=list(DAMAGE))
 def test_a_damaged_file_is_a_corrupt_index_error_naming_the_rebuild(built, tmp_path, damage):
     folder = _copy_index(built, tmp_path)
-    DAMAGE[damage](folder)
-    if damage == "passages of the wrong shape":  # keep the recorded sizes right, so parsing must catch it
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        manifest["files"]["passages.jsonl"] = (folder / "passages.jsonl").stat().st_size
-        (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    live = store.live_folder(folder)
+    DAMAGE[damage](live)
+    if damage == "passages of the wrong shape":  # keep the recorded size and checksum right: parsing must catch it
+        manifest = json.loads((live / MANIFEST).read_text(encoding="utf-8"))
+        manifest["files"]["passages.jsonl"] = {"size": (live / "passages.jsonl").stat().st_size,
+                                               "xxh3_128": store.checksum(live / "passages.jsonl")}
+        (live / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(CorruptIndexError) as caught:
         Bot.open(folder)
     assert REBUILD in str(caught.value) and str(folder) in str(caught.value)
@@ -215,14 +224,14 @@ def test_a_damaged_file_is_a_corrupt_index_error_naming_the_rebuild(built, tmp_p
                          ids=["garbled", "empty", "not-an-object", "other-version"])
 def test_a_damaged_manifest_is_a_corrupt_index_error(built, tmp_path, manifest):
     folder = _copy_index(built, tmp_path)
-    (folder / MANIFEST).write_text(manifest, encoding="utf-8")
+    (store.live_folder(folder) / MANIFEST).write_text(manifest, encoding="utf-8")
     with pytest.raises(CorruptIndexError, match=REBUILD):
         Bot.open(folder)
 
 
 def test_a_manifest_that_is_not_utf8_is_a_corrupt_index_error(built, tmp_path):
     folder = _copy_index(built, tmp_path)
-    (folder / MANIFEST).write_bytes(b"\xff\xfe\x00garbage")
+    (store.live_folder(folder) / MANIFEST).write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(CorruptIndexError, match=REBUILD):
         Bot.open(folder)
 
@@ -296,27 +305,12 @@ def test_build_failing_while_encoding_keeps_the_previous_index(previous, monkeyp
     _assert_previous_index_intact(folder, manifest)
 
 
-def test_build_interrupted_between_the_two_renames_puts_the_previous_index_back(previous, monkeypatch):
-    corpus, folder, manifest = previous
-    real_replace = os.replace
-
-    def replace(src, dst):
-        if Path(src).name.startswith(f".{folder.name}.building-"):  # the new index moving into place
-            raise KeyboardInterrupt
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", replace)
-    with pytest.raises(KeyboardInterrupt):
-        build_from_folder(corpus, folder, Settings(), progress=False)
-    monkeypatch.undo()
-    _assert_previous_index_intact(folder, manifest)
-
-
 def test_first_build_interrupted_leaves_no_folder(built, tmp_path, monkeypatch):
     monkeypatch.setattr(bot.index, "load_encoder", lambda name: RecordingEncoder(fail_on_call=1))
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
         build_from_folder(built[0], out / "index", Settings(), progress=False)
-    assert list(out.iterdir()) == []
+    assert [p.name for p in out.iterdir()] in ([], ["index"])
+    assert not (out / "index").exists() or [p.name for p in (out / "index").iterdir()] == [store.LOCK]
     with pytest.raises(MissingIndexError):
         Bot.open(out / "index")

@@ -14,6 +14,7 @@ from bot import Bot, CorpusError, CorruptIndexError
 from bot.encoders import load_encoder
 from bot.index import (ARTICLE_IDS, MANIFEST, WINDOW_HASHES, _windows, build, build_from_folder, load,
                        read_manifest, text_hashes, update)
+from bot import store
 from bot.corpus import read_corpus
 from bot.settings import Settings
 
@@ -51,7 +52,7 @@ def grown(tiny_corpus, tmp_path) -> tuple[Path, Path]:
 
 def _vectors_by_text(folder: Path) -> dict[int, np.ndarray]:
     index = load(folder)
-    hashes = np.load(folder / WINDOW_HASHES)
+    hashes = np.load(store.live_folder(folder) / WINDOW_HASHES)
     return dict(zip(hashes.tolist(), index.vectors.reconstruct_n(0, index.vectors.ntotal)))
 
 
@@ -117,7 +118,7 @@ def test_remove_encodes_nothing_and_leaves_the_rest_unchanged(grown, tmp_path):
     index = load(folder)
     assert "hant" not in index.articles and all(p.doc_id != "hant" for p in index.passages)
     assert manifest["articles"] == 2 and len(index.passages) == 4
-    assert json.loads((folder / ARTICLE_IDS).read_text(encoding="utf-8")) == ["en", "hans"]
+    assert json.loads((store.live_folder(folder) / ARTICLE_IDS).read_text(encoding="utf-8")) == ["en", "hans"]
     after = _vectors_by_text(folder)
     assert set(after) < set(before)
     for key, vector in after.items():
@@ -174,9 +175,10 @@ def test_the_cli_adds_and_removes(grown, capsys):
 
 def test_an_index_of_the_previous_format_asks_for_a_rebuild(grown):
     corpus, folder = grown
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    path = store.live_folder(folder) / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
     manifest["format_version"] = 1
-    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    path.write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(CorruptIndexError) as caught:
         Bot.open(folder)
     message = str(caught.value)

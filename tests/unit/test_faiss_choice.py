@@ -80,7 +80,8 @@ def test_adding_to_an_hnsw_index_links_the_new_vectors_into_the_saved_graph(hnsw
 
     folder = tmp_path / "index"
     shutil.copytree(hnsw_index[0], folder)
-    before = load(folder).vectors
+    before_index = load(folder)
+    before = before_index.vectors
     old = before.reconstruct_n(0, before.ntotal)
     opened = []
     real_read = faiss.read_index
@@ -89,7 +90,7 @@ def test_adding_to_an_hnsw_index_links_the_new_vectors_into_the_saved_graph(hnsw
     article = tmp_path / "night.txt"
     article.write_text("Night market\n\nThe Temple Street night market opens at 4 pm.\n", encoding="utf-8")
     manifest = update(folder, add=[article], progress=False)
-    assert (str(folder / VECTORS), ()) in opened  # the saved graph, read whole to be extended
+    assert (str(before_index.files / VECTORS), ()) in opened  # the saved graph, read whole to be extended
     after = load(folder).vectors
     assert isinstance(after, faiss.IndexHNSWFlat) and after.ntotal == manifest["windows"] == len(old) + 1
     np.testing.assert_array_equal(after.reconstruct_n(0, len(old)), old)
