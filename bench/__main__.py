@@ -1,4 +1,5 @@
-"""Command line of the benchmarks (argument parsing only): ``python -m bench scale ...``."""
+"""Command line of the benchmarks (argument parsing only): ``python -m bench scale ...``,
+``python -m bench article-size ...``."""
 
 from __future__ import annotations
 
@@ -26,6 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     scale.add_argument("--encoder-threads", type=int,
                        help="BLAS threads of the question-time encoder, a diagnostic (default: as shipped)")
     scale.set_defaults(run=_scale)
+    size = commands.add_parser("article-size", help="time the passage stage and tokenisation of one article "
+                                                     "of growing size (passages per second)")
+    size.add_argument("--sizes", default="10K,100K,1M,10M,50M",
+                      help="article sizes in UTF-8 bytes, comma-separated (default 10K,100K,1M,10M,50M)")
+    size.add_argument("--articles", default="zh,zh-lines,en,en-lines",
+                      help="zh: the seed article's paragraphs repeated a blank line apart, en: XQuAD's English "
+                           "paragraphs; -lines: a single line break apart (default: all four)")
+    size.add_argument("--json", type=Path, help="file to write the results to")
+    size.set_defaults(run=_article_size)
     args = parser.parse_args(argv)
     args.command = " ".join(["python -m bench", *(sys.argv[1:] if argv is None else argv)])
     return args.run(args)
@@ -37,6 +47,24 @@ def _scale(args: argparse.Namespace) -> int:
     run(args.passages, args.index, args.json, corpus=args.corpus, questions=args.questions, repeats=args.repeats,
         rank_bm25_queries=args.rank_bm25_queries, reuse=args.reuse, workers=args.workers,
         encoder_threads=args.encoder_threads, command=args.command)
+    return 0
+
+
+def _article_size(args: argparse.Namespace) -> int:
+    from .article_size import ARTICLES, parse_size, run
+
+    sizes = [s for s in args.sizes.split(",") if s.strip()]
+    articles = [s.strip() for s in args.articles.split(",") if s.strip()]
+    if not articles or any(name not in ARTICLES for name in articles):
+        print(f"error: --articles takes some of {', '.join(ARTICLES)}, not {args.articles!r}", file=sys.stderr)
+        return 2
+    try:
+        for size in sizes:
+            parse_size(size)
+    except ValueError as error:
+        print(f"error: --sizes: {error}", file=sys.stderr)
+        return 2
+    run(sizes, args.json, articles, command=args.command)
     return 0
 
 

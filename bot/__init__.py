@@ -13,6 +13,7 @@ from .errors import (
     IndexStoreError,
     MissingIndexError,
     QueryError,
+    SettingsError,
     StaleIndexError,
     WendaError,
 )
@@ -22,6 +23,7 @@ from .settings import Settings
 
 __all__ = [
     "Answer", "Article", "Bot", "answer_json", "CorpusError", "CorruptIndexError", "EncoderError",
-    "IndexStoreError", "MissingIndexError", "QueryError", "StaleIndexError", "WendaError", "Passage", "Hit",
+    "IndexStoreError", "MissingIndexError", "QueryError", "SettingsError", "StaleIndexError", "WendaError",
+    "Passage", "Hit",
     "Settings",
 ]

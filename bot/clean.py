@@ -63,14 +63,33 @@ class _Para:
 
 
 def _paragraphs(source: str) -> list[_Para]:
-    """Runs of non-blank lines, trimmed of surrounding white space, with their source offsets."""
+    """Runs of non-blank lines, trimmed of surrounding white space, with their source offsets.
+
+    One pass over the lines: a pattern for a run of lines would backtrack over every character of a
+    long white-space line, quadratic in its length."""
     paras: list[_Para] = []
-    for match in re.finditer(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", source):
-        raw = match.group()
-        start = match.start() + (len(raw) - len(raw.lstrip()))
-        end = match.end() - (len(raw) - len(raw.rstrip()))
-        paras.append(_Para(start, end, [line.strip() for line in source[start:end].split("\n")]))
+    run: list[str] = []  # the lines of the run of non-blank lines being read
+    run_start = offset = 0
+    for line in source.split("\n"):
+        if line and not line.isspace():
+            run_start = offset if not run else run_start
+            run.append(line)
+        elif run:
+            paras.append(_para(run_start, run))
+            run = []
+        offset += len(line) + 1
+    if run:
+        paras.append(_para(run_start, run))
     return paras
+
+
+def _para(start: int, lines: list[str]) -> _Para:
+    """The paragraph of ``lines`` (non-blank, the first at offset ``start``) without the white space
+    around it (before its first line's text, after its last line's)."""
+    end = start + sum(len(line) for line in lines) + len(lines) - 1
+    start += len(lines[0]) - len(lines[0].lstrip())
+    end -= len(lines[-1]) - len(lines[-1].rstrip())
+    return _Para(start, end, [line.strip() for line in lines])
 
 
 def _short(line: str) -> bool:
@@ -149,7 +168,8 @@ def clean(source: str) -> list[Block]:
             heading_run = []
         context = _context(section, sub)
         if kind in ("body", "bullet") and open_body is not None:
-            spans = open_body + [(para.start, para.end)]
+            spans = open_body  # extended in place: a sentence the layout broke into many lines stays linear
+            spans.append((para.start, para.end))
         else:
             spans = [(para.start, para.end)]
         open_body = None
@@ -174,11 +194,11 @@ def _continues(paras: list[_Para], kinds: list[str], i: int) -> bool:
 
 
 def _joinable(source: str, spans: list[Span]) -> list[Span]:
-    """Spans ready to take a continuation: a Latin-script line keeps the one white-space character
-    after it, so joined words stay apart (Chinese joins with nothing)."""
+    """``spans`` made ready, in place, to take a continuation: a Latin-script line keeps the one
+    white-space character after it, so joined words stay apart (Chinese joins with nothing)."""
     start, end = spans[-1]
     if end < len(source) and cjk_ratio(source[max(start, end - 20) : end]) < 0.3:
-        return spans[:-1] + [(start, end + 1)]
+        spans[-1] = (start, end + 1)
     return spans
 
 

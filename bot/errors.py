@@ -40,6 +40,10 @@ class QueryError(WendaError):
     """The question or the request cannot be answered as asked (empty, too long, bad option)."""
 
 
+class SettingsError(WendaError):
+    """A setting is out of its range (a command-line option, ``--set KEY=VALUE``, a manifest's settings)."""
+
+
 def model_load_error(what: str, model: str, error: Exception) -> EncoderError:
     """The one-line error for a model that could not be loaded (hub errors span several lines; the CLI
     prints one), saying what to do about it."""

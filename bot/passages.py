@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from dataclasses import dataclass
 
 from .clean import Span, clean
 from .corpus import Article
-from .text import split_sentences
+from .text import sentence_bounds, split_sentences
 
 
 @dataclass(frozen=True)
@@ -41,25 +43,43 @@ class Passage:
 
 def map_spans(spans: tuple[Span, ...], i: int, j: int) -> tuple[Span, ...]:
     """Source spans covering characters ``i:j`` of the text made by concatenating ``spans``."""
-    out: list[Span] = []
-    offset = 0
-    for s, e in spans:
-        length = e - s
-        lo, hi = max(i, offset), min(j, offset + length)
-        if lo < hi:
-            out.append((s + lo - offset, s + hi - offset))
-        offset += length
-    return tuple(out)
+    return _SpanMap(spans)(i, j)
+
+
+class _SpanMap:
+    """Source spans of ranges of the text made by concatenating ``spans``: the text offset where each
+    span starts is worked out once, and a range found by binary search, not by a walk over every span
+    (a block the layout broke into thousands of lines is cut into hundreds of passages)."""
+
+    def __init__(self, spans: tuple[Span, ...]) -> None:
+        self.spans = spans
+        self.starts = list(itertools.accumulate((e - s for s, e in spans), initial=0))
+
+    def __call__(self, i: int, j: int) -> tuple[Span, ...]:
+        out: list[Span] = []
+        k = max(bisect.bisect_right(self.starts, i) - 1, 0)  # the last span starting at or before i
+        while k < len(self.spans) and self.starts[k] < j:
+            (s, e), offset = self.spans[k], self.starts[k]
+            lo, hi = max(i, offset), min(j, offset + e - s)
+            if lo < hi:
+                out.append((s + lo - offset, s + hi - offset))
+            k += 1
+        return tuple(out)
 
 
 def passages_for(article: Article, max_chars: int) -> list[Passage]:
     """Every passage of one article, in reading order: a block is one passage unless longer than
-    ``max_chars``, when it is cut between sentences (a single over-long sentence is cut where it must)."""
+    ``max_chars``, when it is cut between sentences (a single over-long sentence is cut where it must).
+
+    Each block's text is put together once, whatever the number of its passages: time grows with the
+    article's length, not with its square."""
     out: list[Passage] = []
     for block in clean(article.text):
         if block.kind == "heading":
             continue  # headings live on as the ``section`` context of the passages under them
-        for i, j in _chunks(block.text(article.text), max_chars):
+        text = block.text(article.text)
+        span_map = _SpanMap(block.spans)
+        for i, j in _chunks(text, max_chars):
             out.append(
                 Passage(
                     doc_id=article.doc_id,
@@ -67,8 +87,8 @@ def passages_for(article: Article, max_chars: int) -> list[Passage]:
                     title=article.title,
                     section=block.section,
                     kind=block.kind,
-                    text=block.text(article.text)[i:j],
-                    spans=map_spans(block.spans, i, j),
+                    text=text[i:j],
+                    spans=span_map(i, j),
                 )
             )
     return out
@@ -80,8 +100,8 @@ def _chunks(text: str, max_chars: int) -> list[tuple[int, int]]:
         return [(0, len(text))]
     ranges: list[tuple[int, int]] = []
     start = end = None
-    for sentence in split_sentences(text):
-        pieces = [(p, min(p + max_chars, sentence.end)) for p in range(sentence.start, sentence.end, max_chars)]
+    for first, last in sentence_bounds(text):
+        pieces = [(p, min(p + max_chars, last)) for p in range(first, last, max_chars)]
         for s, e in pieces:
             if start is not None and e - start > max_chars:
                 ranges.append((start, end))

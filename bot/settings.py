@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import SettingsError
+
 MODES = ("hybrid", "rrf", "weighted", "bm25", "dense")
+SELECTIONS = ("rules", "learned")
+MAX_K = 100  # passages a question can ask for
 
 
 @dataclass(frozen=True)
@@ -43,10 +48,19 @@ class Settings:
     # optional extractive reader (Hugging Face question-answering model name or folder) choosing the span
     reader: str = ""
     answer_passages: int = 3
+    # how the answer sentence is chosen and abstention decided: "learned" (bot/selection.py, the models
+    # eval/train.py fits out of fold) or "rules" (the hand-set score and the two thresholds below)
+    selection: str = "learned"
     max_question_chars: int = 2000
     # abstain below these confidences (calibrated on eval/gold/seed_questions.jsonl, never on benchmarks)
     abstain_threshold: float = 0.35
     abstain_threshold_cross: float = 0.15
+
+    def __post_init__(self) -> None:
+        """Refuse a value outside its setting's range (``ALLOWED``), so a bad option fails here, by name,
+        and not as a traceback or a puzzling message stages later."""
+        for name, allowed in ALLOWED.items():
+            allowed.check(name, getattr(self, name))
 
     def replace(self, **changes: Any) -> "Settings":
         """A copy with ``changes`` applied (ignoring ``None`` values, as CLI options give them)."""
@@ -59,3 +73,77 @@ class Settings:
 
 INDEX_FIELDS = ("encoder", "max_passage_chars", "dense_window_chars", "bm25_k1", "bm25_b", "bm25_epsilon",
                 "exact_search_limit", "hnsw_m", "hnsw_ef_construction")
+
+@dataclass(frozen=True)
+class Number:
+    """An int (or any finite number, for ``float``) from ``low`` to ``high`` (None: no upper bound)."""
+
+    kind: type
+    low: float
+    high: float | None = None
+
+    def check(self, name: str, value: Any) -> None:
+        """Raise SettingsError naming the setting, the value and the range unless ``value`` is in it."""
+        numeric = isinstance(value, int) if self.kind is int else (isinstance(value, (int, float))
+                                                                    and math.isfinite(value))
+        if (isinstance(value, bool) or not numeric or value < self.low
+                or (self.high is not None and value > self.high)):
+            what = "an integer" if self.kind is int else "a number"
+            bounds = f"from {self.low} to {self.high}" if self.high is not None else f"of at least {self.low}"
+            raise SettingsError(f"setting {name} = {value!r} is out of range: it must be {what} {bounds}")
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """One of a few names."""
+
+    names: tuple[str, ...]
+
+    def check(self, name: str, value: Any) -> None:
+        """Raise SettingsError naming the setting, the value and the names unless ``value`` is one."""
+        if value not in self.names:
+            raise SettingsError(f"setting {name} = {value!r} is not allowed: choose one of {', '.join(self.names)}")
+
+
+@dataclass(frozen=True)
+class Text:
+    """Any text, or with ``required`` a non-empty one (a model name or folder)."""
+
+    required: bool = False
+
+    def check(self, name: str, value: Any) -> None:
+        """Raise SettingsError naming the setting and the value unless it is (non-empty) text."""
+        if not isinstance(value, str) or (self.required and not value.strip()):
+            raise SettingsError(f"setting {name} = {value!r} is not allowed: it must be "
+                                f"{'a non-empty name' if self.required else 'text'}")
+
+
+# The values each setting allows; every field has an entry (tests/unit/test_settings.py checks).
+ALLOWED: dict[str, Number | OneOf | Text] = {
+    "encoder": Text(required=True),
+    "max_passage_chars": Number(int, 1),
+    "dense_window_chars": Number(int, 1),
+    "bm25_k1": Number(float, 0),
+    "bm25_b": Number(float, 0, 1),
+    "bm25_epsilon": Number(float, 0, 1),
+    "exact_search_limit": Number(int, 0),  # 0: always an HNSW graph
+    "hnsw_m": Number(int, 2),
+    "hnsw_ef_construction": Number(int, 1),
+    "workers": Number(int, 0),  # 0: one per core
+    "hnsw_ef_search": Number(int, 1),
+    "k": Number(int, 1, MAX_K),
+    "mode": OneOf(MODES),
+    "candidates": Number(int, 1),
+    "rrf_k": Number(int, 0),
+    "bm25_weight": Number(float, 0, 1),
+    "evidence_weight": Number(float, 0),  # 0: no re-ranking by sentence evidence
+    "evidence_depth": Number(int, 0),
+    "reranker": Text(),
+    "reranker_depth": Number(int, 1),
+    "reader": Text(),
+    "answer_passages": Number(int, 1),
+    "selection": OneOf(SELECTIONS),
+    "max_question_chars": Number(int, 1),
+    "abstain_threshold": Number(float, 0, 1),
+    "abstain_threshold_cross": Number(float, 0, 1),
+}

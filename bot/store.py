@@ -84,7 +84,7 @@ def check_writable(folder: Path, corpus: Path | None = None) -> None:
                                   f"holds the other); keep the index outside the corpus, e.g. --index index")
     if folder.exists() and not folder.is_dir():
         raise IndexStoreError(f"{folder} is a file, not an index folder; give a new or empty folder with --index")
-    if folder.is_dir() and not holds_index(folder) and any(p.name != LOCK for p in folder.iterdir()):
+    if folder.is_dir() and not holds_index(folder) and not all(_ours(p) for p in folder.iterdir()):
         raise IndexStoreError(f"{folder} is not empty and holds no Wenda index; Wenda replaces only its own "
                               f"index folders: give a new or empty folder with --index")
 
@@ -113,6 +113,14 @@ def writing(folder: Path, command: str, wait_s: float = LOCK_WAIT_S,
     finally:
         (folder / WRITER).unlink(missing_ok=True)
         lock.release()
+
+
+def _ours(path: Path) -> bool:
+    """Whether ``path`` in an index folder is what a Wenda writer leaves there (a first build killed half
+    way leaves a generation and the lock, and no ``CURRENT``)."""
+    name = path.name
+    return name in (LOCK, WRITER) or name.startswith(GENERATION_PREFIX) or (name.startswith(f"{CURRENT}.")
+                                                                             and name.endswith(".tmp"))
 
 
 def _holder(folder: Path) -> str:

@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import jieba
 import opencc
@@ -111,6 +112,7 @@ _SENTENCE_END = re.compile(
     re.VERBOSE,
 )
 _ABBREVIATIONS = re.compile(r"(?:\b(?:mr|mrs|ms|dr|prof|st|no|vs|inc|ltd|co|jr|sr|u\.s|e\.g|i\.e)|\b[a-z])\.$", re.I)
+_ABBREVIATION_REACH = 8  # characters before a full stop that can hold one (the longest, "prof", is 4)
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -118,25 +120,34 @@ def split_sentences(text: str) -> list[Sentence]:
 
     A full stop after a common abbreviation or an initial (``Mr.``, ``U.S.``, ``J.``) does not end one.
     """
-    sentences: list[Sentence] = []
+    return [Sentence(start, end, text[start:end]) for start, end in sentence_bounds(text)]
+
+
+def sentence_bounds(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each sentence ``split_sentences`` finds, one at a time and without copying
+    their text: what cutting a long article into passages needs."""
     start = 0
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
-        if match.group().startswith(".") and _ABBREVIATIONS.search(text[start : match.start() + 1]):
+        # only the few characters before the stop can be an abbreviation: searching the sentence so far
+        # would make a run of initials quadratic (``\b`` still sees the character before the window)
+        window = max(start, match.start() - _ABBREVIATION_REACH)
+        if match.group().startswith(".") and _ABBREVIATIONS.search(text, window, match.start() + 1):
             continue
-        _append_trimmed(sentences, text, start, end)
+        if bounds := _trimmed(text, start, end):
+            yield bounds
         start = end
-    _append_trimmed(sentences, text, start, len(text))
-    return sentences
+    if bounds := _trimmed(text, start, len(text)):
+        yield bounds
 
 
-def _append_trimmed(out: list[Sentence], text: str, start: int, end: int) -> None:
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``(start, end)`` without the white space at either end; None when nothing else is left."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    if end > start:
-        out.append(Sentence(start, end, text[start:end]))
+    return (start, end) if end > start else None
 
 
 def tokens(text: str) -> list[str]:

@@ -19,6 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "000_4537e6698f2b37d0.txt"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+TEST_DATA = ROOT / "tests" / "data"
 
 # A tiny corpus in the three forms Wenda serves: Traditional, Simplified, English.
 TINY_ARTICLES = {
@@ -27,6 +28,13 @@ TINY_ARTICLES = {
     "en.txt": "Harbour ferry\n\nThe Star Ferry has carried passengers across Victoria Harbour since 1888.\n\n"
               "A single crossing takes about nine minutes and costs HK$5.\n",
 }
+
+
+def needs_shared_data(name: str) -> pytest.MarkDecorator:
+    """Skip unless the benchmark file ``name`` is in ../shared/data, saying so: a fresh clone has none beside it."""
+    path = SHARED_DATA / name
+    return pytest.mark.skipif(not path.exists(), reason=f"{path} is absent: this test needs the benchmark sets "
+                                                        "in ../shared/data beside the clone")
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from conftest import ROOT
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
 TIMEOUT = 180
 REBUILD = "python -m bot index"
-BIG5 = "舊新聞\n\n這是一篇以Big5編碼保存的文章。\n".encode("big5")
+UNREADABLE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8  # no text encoding reads it (a Big5 file is read now)
 
 
 def wenda(*args: str) -> subprocess.CompletedProcess:
@@ -38,10 +38,10 @@ def _lines(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def corpus(tiny_corpus, tmp_path_factory) -> Path:
-    """The tiny corpus plus a Big5 file that must be skipped."""
+    """The tiny corpus plus a file no text encoding reads, which must be skipped."""
     folder = tmp_path_factory.mktemp("cli") / "corpus"
     shutil.copytree(tiny_corpus, folder)
-    (folder / "old-big5.txt").write_bytes(BIG5)
+    (folder / "old-scan.txt").write_bytes(UNREADABLE)
     return folder
 
 
@@ -61,9 +61,10 @@ def test_index_skips_the_non_utf8_file_with_a_note_and_builds_from_the_rest(inde
     assert "Traceback" not in run.stderr
     assert run.stdout.strip().startswith(f"indexed 6 passages from 3 articles into {folder}")
     [note] = _lines(run.stderr)  # said once, not twice
-    assert note.startswith(f"skipped {corpus / 'old-big5.txt'}") and "not UTF-8" in note and "iconv" in note
+    assert note.startswith(f"skipped {corpus / 'old-scan.txt'}") and "not UTF-8" in note
+    assert "no text encoding reads it" in note
     manifest = read_manifest(folder)
-    assert [s["path"] for s in manifest["corpus"]["skipped"]] == [str(corpus / "old-big5.txt")]
+    assert [s["path"] for s in manifest["corpus"]["skipped"]] == [str(corpus / "old-scan.txt")]
 
 
 def test_index_if_stale_does_nothing_when_fresh(indexed, corpus):
@@ -163,9 +164,9 @@ def error_runs(indexed, corpus, tmp_path_factory) -> dict[str, subprocess.Comple
     vectors = store.live_folder(corrupt) / "dense.faiss"
     vectors.write_bytes(vectors.read_bytes()[: vectors.stat().st_size // 2])
 
-    only_big5 = root / "only-big5"
-    only_big5.mkdir()
-    (only_big5 / "old.txt").write_bytes(BIG5)
+    only_binary = root / "only-binary"
+    only_binary.mkdir()
+    (only_binary / "old.txt").write_bytes(UNREADABLE)
 
     cases = {
         "empty question": ["ask", "--index", str(folder), ""],
@@ -173,7 +174,7 @@ def error_runs(indexed, corpus, tmp_path_factory) -> dict[str, subprocess.Comple
         "missing index": ["ask", "--index", str(root / "never-built"), "Star Ferry?"],
         "stale index": ["ask", "--index", str(root / "stale-index"), "Star Ferry?"],
         "corrupt index": ["ask", "--index", str(corrupt), "Star Ferry?"],
-        "only a non-UTF-8 corpus file": ["index", "--corpus", str(only_big5), "--index", str(root / "i"), "--quiet"],
+        "only a non-UTF-8 corpus file": ["index", "--corpus", str(only_binary), "--index", str(root / "i"), "--quiet"],
     }
     running = {
         name: subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=ROOT, env=ENV, stdout=subprocess.PIPE,

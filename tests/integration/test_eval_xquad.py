@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 
 from bot.settings import MODES
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, needs_shared_data
 from eval.__main__ import main
 from eval.readers import read_qrels, read_run
 
 ARTICLES = 2  # about ten paragraphs
 QUESTIONS = 3  # per paragraph, to keep the test short
-pytestmark = pytest.mark.skipif(not (SHARED_DATA / "xquad_zh_public.json").exists(),
-                                reason="shared benchmark data not present")
+pytestmark = [needs_shared_data("xquad_zh_public.json"), needs_shared_data("xquad_en_public.json")]
 
 
 def _slice(name: str, folder: Path) -> Path:

@@ -105,6 +105,15 @@ def test_an_empty_folder_is_built_into(tiny_corpus, tmp_path):
     assert len(load(folder).passages) == 6 and _leftovers(folder) == []
 
 
+def test_a_folder_left_by_a_killed_first_build_is_built_into(tiny_corpus, tmp_path):
+    folder = tmp_path / "index"
+    (folder / "gen-20261202T000000-abc").mkdir(parents=True)
+    (folder / "gen-20261202T000000-abc" / "passages.jsonl").write_text("{}\n", encoding="utf-8")
+    (folder / store.LOCK).write_text("", encoding="utf-8")
+    build_from_folder(tiny_corpus, folder, Settings(), progress=False)
+    assert len(load(folder).passages) == 6 and _leftovers(folder) == []
+
+
 def test_an_older_format_index_is_replaced_and_its_files_removed(tiny_corpus, tmp_path):
     folder = tmp_path / "index"
     folder.mkdir()

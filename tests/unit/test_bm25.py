@@ -14,7 +14,7 @@ from bot.corpus import read_corpus
 from bot.passages import passages_for
 from bot.text import tokens
 
-from conftest import SHARED_DATA
+from conftest import TEST_DATA
 
 # Four tokenised documents small enough to score by hand (k1 = 1.5, b = 0.75, epsilon = 0.25).
 HAND = [["香港", "科技", "香港"], ["深圳", "科技"], ["深圳", "河套"], ["深圳"]]
@@ -59,11 +59,14 @@ def seed_documents(seed_corpus) -> list[list[str]]:
     return [tokens(p.search_text()) for p in passages_for(article, 400)]
 
 
+DRCD_SLICE = TEST_DATA / "drcd_dev_slice.json"  # the first 60 paragraphs of DRCD dev (tests/data/README.md)
+
+
 @pytest.fixture(scope="module")
 def drcd_documents() -> list[list[str]]:
-    data = json.loads((SHARED_DATA / "drcd_dev.json").read_text(encoding="utf-8"))
-    paragraphs = [p["context"] for article in data["data"] for p in article["paragraphs"]][:200]
-    assert len(paragraphs) == 200
+    data = json.loads(DRCD_SLICE.read_text(encoding="utf-8"))
+    paragraphs = [p["context"] for article in data["data"] for p in article["paragraphs"]]
+    assert len(paragraphs) == 60
     return [tokens(p) for p in paragraphs]
 
 
@@ -147,14 +150,14 @@ def test_save_load_round_trip(tmp_path, drcd_documents):
     bm25.save(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILES)
     loaded = BM25.load(tmp_path)
-    assert loaded.size == bm25.size == 200
+    assert loaded.size == bm25.size == 60
     assert loaded.vocab == bm25.vocab
     for text in DRCD_QUERIES:
         np.testing.assert_array_equal(loaded.scores(tokens(text)), bm25.scores(tokens(text)))
     np.testing.assert_allclose(loaded.scores(tokens(DRCD_QUERIES[0])),
                                BM25Okapi(drcd_documents, k1=1.2, b=0.6, epsilon=0.1).get_scores(tokens(DRCD_QUERIES[0])))
     meta = json.loads((tmp_path / "bm25_vocab.json").read_text(encoding="utf-8"))
-    assert meta["size"] == 200 and "梵语" in meta["vocab"]  # plain, readable files
+    assert meta["size"] == 60 and "梵语" in meta["vocab"]  # plain, readable files
 
 
 def test_load_rejects_arrays_that_disagree(tmp_path):

@@ -1,14 +1,22 @@
-"""bot.corpus: every accepted file format read into Articles, bad files skipped with a reason, fingerprints."""
+"""bot.corpus: every accepted file format read into Articles, in any encoding that can be told apart, bad files
+skipped with a reason, fingerprints."""
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import json
+import shutil
 from pathlib import Path
 
+import opencc
 import pytest
 
-from bot.corpus import corpus_files, fingerprint, html_to_text, read_corpus, read_file
+from bot.corpus import Article, corpus_files, fingerprint, html_to_text, read_corpus, read_file
 from bot.errors import CorpusError
+from bot.passages import passages_for
+
+from conftest import SEED, TEST_DATA
 
 HANT = "維港夜景\n\n維多利亞港每晚八時上演幻彩詠香江燈光表演，吸引大批旅客。\n"
 
@@ -147,23 +155,134 @@ def test_broken_sidecar_skips_its_article_with_a_reason(tmp_path):
     assert path == str(tmp_path / "night.txt") and "night.meta.json" in why
 
 
-def test_non_utf8_file_is_skipped_with_a_clear_message_and_the_rest_is_read(tmp_path):
-    big5 = "維港夜景\n\n維多利亞港每晚八時上演燈光表演。\n".encode("big5")
+def _prefix(text: str, before: str) -> str:
+    return text[: text.index(before)]
+
+
+def _encoded_seed_parts() -> dict[str, tuple[str, str]]:
+    """What each file of tests/data/encodings holds (tests/data/README.md says how it was made): its text
+    and the encoding it was saved in."""
+    seed, harbour = SEED.read_text(encoding="utf-8"), (TEST_DATA / "harbour_en.txt").read_text(encoding="utf-8")
+    return {
+        "seed_big5.txt": (_prefix(seed, "2017年7月簽署"), "big5"),
+        "seed_gbk.txt": (opencc.OpenCC("t2s").convert(_prefix(seed, "香港創業者劉振韜")), "gb18030"),
+        "seed_utf16.txt": (_prefix(seed, "創科合作 深港雙向奔赴"), "utf-16-le"),
+        "harbour_utf16le.txt": (harbour, "utf-16-le"),  # no byte-order mark: charset-normalizer tells
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_encoded_seed_parts()))
+def test_big5_gbk_and_utf16_files_are_read_and_their_encoding_recorded(tmp_path, name):
+    text, encoding = _encoded_seed_parts()[name]
+    shutil.copy(TEST_DATA / "encodings" / name, tmp_path / name)
     with pytest.raises(UnicodeDecodeError):
-        big5.decode("utf-8")
-    _write(tmp_path, "old.txt", big5)
-    _write(tmp_path, "night.txt", HANT)
-    _write(tmp_path, "feed.jsonl", json.dumps({"id": "x", "text": "Hello."}) + "\n")
+        (tmp_path / name).read_bytes().decode("utf-8")
     report = read_corpus(tmp_path)
-    assert sorted(a.doc_id for a in report.articles) == ["night", "x"]
-    [(path, why)] = report.skipped
-    assert path == str(tmp_path / "old.txt")
-    assert "not UTF-8" in why and "iconv" in why and "old.txt" in why
+    assert report.skipped == []
+    [article] = report.articles
+    assert article.text == text and article.encoding == encoding
+    assert article.meta()["encoding"] == encoding
 
 
-def test_utf8_with_bom_reads_without_the_bom(tmp_path):
+def test_offsets_of_a_big5_article_point_into_its_decoded_text(tmp_path):
+    shutil.copy(TEST_DATA / "encodings" / "seed_big5.txt", tmp_path / "seed.txt")
+    [article] = read_corpus(tmp_path).articles
+    passages = passages_for(article, 400)
+    assert [p.kind for p in passages] == ["body", "byline", "caption"]
+    for passage in passages:
+        assert "".join(article.text[s:e] for s, e in passage.spans) == passage.text
+    # the same characters as the UTF-8 seed, at the same offsets (not the file's byte offsets)
+    as_utf8 = Article(doc_id="seed", title=article.title, text=_encoded_seed_parts()["seed_big5.txt"][0])
+    assert [(p.text, p.spans) for p in passages] == [(p.text, p.spans) for p in passages_for(as_utf8, 400)]
+    sentence = "香港特區政府把握新質生產力發展要求"
+    assert article.text.index(sentence) < (TEST_DATA / "encodings" / "seed_big5.txt").read_bytes().index(
+        sentence.encode("big5"))
+
+
+def test_a_short_big5_file_is_read_as_big5_not_as_japanese(tmp_path):
+    text = "舊新聞\n\n這是一篇以Big5編碼保存的文章。\n"  # 39 bytes: CP932 reads them too, as kana
+    _write(tmp_path, "old-big5.txt", text.encode("big5"))
+    [article] = read_corpus(tmp_path).articles
+    assert (article.text, article.encoding) == (text, "big5")
+
+
+def test_utf8_is_read_as_utf8_with_or_without_a_bom_and_utf32_by_its_bom(tmp_path):
+    _write(tmp_path, "plain.txt", HANT)
     _write(tmp_path, "bom.txt", b"\xef\xbb\xbf" + HANT.encode("utf-8"))
-    assert _by_id(tmp_path)["bom"].text == HANT
+    _write(tmp_path, "wide.txt", HANT.encode("utf-32"))
+    articles = _by_id(tmp_path)
+    assert {doc_id: (a.text, a.encoding) for doc_id, a in articles.items()} == {
+        "plain": (HANT, "utf-8"), "bom": (HANT, "utf-8-sig"), "wide": (HANT, "utf-32-le")}
+
+
+def test_a_utf16_jsonl_file_gives_each_article_its_encoding(tmp_path):
+    lines = [{"id": "a", "text": "深圳地铁于2004年开通。"}, {"id": "b", "text": "The Star Ferry."}]
+    _write(tmp_path, "feed.jsonl", "\n".join(json.dumps(x, ensure_ascii=False) for x in lines).encode("utf-16"))
+    articles = _by_id(tmp_path)
+    assert [(a.text, a.encoding) for a in articles.values()] == [
+        ("深圳地铁于2004年开通。", "utf-16-le"), ("The Star Ferry.", "utf-16-le")]
+
+
+def test_an_index_record_without_an_encoding_is_still_an_article():
+    article = Article(doc_id="x", title="T", text="Text.", encoding="big5")
+    record = dataclasses.asdict(article)
+    assert Article(**record) == article
+    del record["encoding"]  # written by an index built before the field existed
+    assert Article(**record).encoding == "utf-8"
+
+
+def _skipped(folder: Path, name: str, content: bytes) -> str:
+    _write(folder, name, content)
+    _write(folder, "night.txt", HANT)
+    report = read_corpus(folder)
+    assert [a.doc_id for a in report.articles] == ["night"]
+    [(path, why)] = report.skipped
+    assert path == str(folder / name)
+    return why
+
+
+def test_a_file_no_encoding_reads_is_skipped_saying_so_and_the_rest_is_read(tmp_path):
+    why = _skipped(tmp_path, "picture.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    assert "not UTF-8" in why and "no text encoding reads it" in why and "picture.txt" in why
+
+
+def test_a_damaged_gbk_file_is_skipped_with_a_hint_naming_its_encoding(tmp_path):
+    gbk = (TEST_DATA / "encodings" / "seed_gbk.txt").read_bytes()
+    why = _skipped(tmp_path, "damaged.txt", gbk[:1200] + b"\xff" + gbk[1200:])
+    assert "mostly gb18030" in why and "`iconv -c -f GB18030 -t UTF-8 damaged.txt" in why
+
+
+def test_an_english_code_page_that_cannot_be_told_apart_is_skipped_naming_the_candidates(tmp_path):
+    harbour = (TEST_DATA / "harbour_en.txt").read_text(encoding="utf-8").replace("▲", "*")
+    text = harbour.replace("The company plans", "The café company plans").replace('"a working', "“a working")
+    why = _skipped(tmp_path, "western.txt", text.encode("cp1252"))  # two accents: cp1250 and cp850 fit too
+    assert "cannot be told for sure" in why and "cp1250" in why and "`iconv -f CP" in why
+
+
+def test_a_file_with_a_utf16_mark_that_is_not_utf16_is_skipped(tmp_path):
+    why = _skipped(tmp_path, "odd.txt", codecs.BOM_UTF16_LE + "Hi".encode("utf-16-le") + b"\x00")
+    assert "utf-16-le byte-order mark" in why and "save it again as UTF-8" in why
+
+
+def test_an_empty_jsonl_file_is_reported_like_an_empty_txt(tmp_path):
+    _write(tmp_path, "empty.txt", b"")
+    _write(tmp_path, "empty-feed.jsonl", b"")
+    _write(tmp_path, "blank-feed.jsonl", "\n  \n")
+    _write(tmp_path, "night.txt", HANT)
+    report = read_corpus(tmp_path)
+    assert [a.doc_id for a in report.articles] == ["night"]
+    assert sorted(report.skipped) == sorted(
+        (str(tmp_path / name), f"{tmp_path / name}: the file has no text")
+        for name in ("empty.txt", "empty-feed.jsonl", "blank-feed.jsonl"))
+
+
+@pytest.mark.parametrize("name", ["report.pdf", "notes.docx", "night.meta.json", "README"])
+def test_read_file_refuses_a_file_type_the_corpus_reader_does_not_read(tmp_path, name):
+    path = _write(tmp_path, name, "Harbour ferry\n\nThe Star Ferry.\n")
+    with pytest.raises(CorpusError) as caught:
+        list(read_file(path, tmp_path))
+    message = str(caught.value)
+    assert name in message and ".txt, .md, .html, .htm, .jsonl" in message
 
 
 def test_duplicate_ids_keep_the_first_and_report_the_second(tmp_path):

@@ -23,7 +23,7 @@ from eval.readers import (
     write_qrels,
     write_run,
 )
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, needs_shared_data
 
 
 def _squad(questions: dict[str, str]) -> dict:
@@ -105,7 +105,7 @@ def test_squad_errors_name_the_file_and_the_problem(squad_file: Path, tmp_path: 
         read_squad(tmp_path / "twice.json")
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "drcd_dev.json").exists(), reason="shared benchmark data not present")
+@needs_shared_data("drcd_dev.json")
 def test_squad_reader_on_drcd_dev_counts_and_ids() -> None:
     bench = read_squad(SHARED_DATA / "drcd_dev.json")
     assert len(bench.articles) == 1000 and len(bench.questions) == 3524
