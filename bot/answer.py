@@ -10,13 +10,14 @@ from typing import Sequence
 
 import jieba.posseg
 
-from .bm25 import BM25
 from .encoders import Encoder
-from .evidence import coverage, token_holder
+from .evidence import coverage, pair_share, token_holder
+from .index import Index
 from .reader import SpanReader
 from .retrieve import Hit, Query
+from .selection import Candidate, is_chinese, load_selection
 from .settings import Settings
-from .text import STOPWORDS, cjk_ratio, normalize, split_sentences, tokens
+from .text import STOPWORDS, Sentence, normalize, split_sentences, tokens
 
 Span = tuple[int, int]
 
@@ -138,7 +139,7 @@ def candidate_spans(sentence: str, kind: str | None) -> list[Span]:
     if kind in _HEADED:  # a word with the kind's ending (梵语 for a language), or a word and that ending (野马 队)
         ends, spans, offset, previous = _HEADED[kind][2], [], 0, ""
         for word in jieba.cut(norm):
-            if word[-1] in ends and (len(word) > 1 or (len(previous) > 1 and _is_chinese(previous))):
+            if word[-1] in ends and (len(word) > 1 or (len(previous) > 1 and is_chinese(previous))):
                 spans.append((offset - (len(previous) if len(word) == 1 else 0), offset + len(word)))
             offset, previous = offset + len(word), word
         return spans
@@ -160,7 +161,7 @@ def candidate_spans(sentence: str, kind: str | None) -> list[Span]:
         spans += [_name_span(m) for m in _LATIN_NAME.finditer(sentence) if kind != "place" or len(m.group()) > 2]
         if kind == "person":  # a foreign name in Chinese: the words either side of a middle dot (卡万·肖特)
             spans += [(words[i - 1][0], words[i + 1][1]) for i in range(1, len(words) - 1)
-                      if norm[words[i][0] : words[i][1]] in _NAME_DOTS and _is_chinese(norm[words[i - 1][0] : words[i + 1][1]])]
+                      if norm[words[i][0] : words[i][1]] in _NAME_DOTS and is_chinese(norm[words[i - 1][0] : words[i + 1][1]])]
         return _merge_adjacent(sorted(spans), norm)
     return []
 
@@ -190,23 +191,6 @@ def _merge_adjacent(spans: list[Span], text: str) -> list[Span]:
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """One sentence of a retrieved passage, scored as an answer."""
-
-    hit: Hit
-    start: int  # offsets into hit.passage.text
-    end: int
-    coverage: float
-    similarity: float
-    score: float
-    holds_kind: bool  # it holds a span of the kind the question asks for (``candidate_spans``)
-
-    @property
-    def text(self) -> str:
-        return self.hit.passage.text[self.start : self.end]
-
-
-@dataclass(frozen=True)
 class Answer:
     """The outcome of a question: an extractive answer with its citation, or an abstention."""
 
@@ -223,32 +207,38 @@ class Answer:
     text_spans: tuple[Span, ...] = field(default=())
 
 
-def score_sentences(query: Query, hits: Sequence[Hit], encoder: Encoder, bm25: BM25, passages: int,
+def score_sentences(query: Query, hits: Sequence[Hit], encoder: Encoder | None, index: Index, passages: int,
                     kind: str | None) -> list[Candidate]:
-    """Every sentence of the first ``passages`` hits, best first.
+    """Every sentence of the first ``passages`` hits, best first by the hand-set rule.
 
     Score: idf-weighted coverage of the question (the sentence's, plus a share of its passage's and
     heading's), the encoder's cosine similarity, the passage's fused score relative to the best, and
-    whether the sentence holds a span of the ``kind`` the question asks for (``question_type``).
+    whether the sentence holds a span of the ``kind`` the question asks for (``question_type``). Without
+    an ``encoder`` the sentences are not encoded (the learned selection does not need it) and their
+    similarity is that of the stored window starting at them.
     """
-    weights = query.weights(bm25)
-    found: list[tuple[Hit, int, int, float]] = []
+    weights = query.weights(index.bm25)
+    found: list[tuple[Hit, int, Sentence, float, float]] = []
     for hit in hits[:passages]:
         context_cover = coverage(weights, token_holder(tokens(hit.passage.search_text())))
-        for s in split_sentences(hit.passage.text):
-            cover = 0.7 * coverage(weights, token_holder(tokens(s.text))) + 0.3 * context_cover
-            found.append((hit, s.start, s.end, cover))
+        for number, s in enumerate(split_sentences(hit.passage.text)):
+            found.append((hit, number, s, coverage(weights, token_holder(tokens(s.text))), context_cover))
     if not found:
         return []
-    vectors = encoder.encode_passages([h.passage.text[s:e] for h, s, e, _ in found])
-    similarity = vectors @ query.vector
+    windows = {h.row: index.window_vectors(h.row) @ query.vector for h in hits[:passages]}
+    window_similarity = [float(windows[h.row][min(n, len(windows[h.row]) - 1)]) if len(windows[h.row]) else 0.0
+                         for h, n, _, _, _ in found]
+    similarity = (encoder.encode_passages([s.text for _, _, s, _, _ in found]) @ query.vector if encoder is not None
+                  else window_similarity)
     top = max(h.score for h in hits[:passages]) or 1.0
     out = []
-    for (hit, start, end, cover), sim in zip(found, similarity):
-        holds = kind is not None and bool(candidate_spans(hit.passage.text[start:end], kind))
-        typed = 0.0 if kind is None else (0.2 if holds else -0.2)
+    for (hit, number, s, sentence_cover, context_cover), sim, window in zip(found, similarity, window_similarity):
+        spans = len(candidate_spans(s.text, kind)) if kind is not None else 0
+        cover = 0.7 * sentence_cover + 0.3 * context_cover
+        typed = 0.0 if kind is None else (0.2 if spans else -0.2)
         score = cover + float(sim) + 0.3 * hit.score / top + typed
-        out.append(Candidate(hit, start, end, cover, float(sim), score, holds))
+        out.append(Candidate(hit, s.start, s.end, cover, float(sim), score, spans > 0, sentence_cover, context_cover,
+                             window, pair_share(query.pairs, normalize(s.text)), spans, number))
     return sorted(out, key=lambda c: -c.score)
 
 
@@ -312,6 +302,21 @@ def confidence(candidate: Candidate, cross_lingual: bool) -> float:
     return candidate.coverage
 
 
+def choose(candidates: list[Candidate], language: str, kind: str | None, settings: Settings
+           ) -> tuple[list[Candidate], float, bool]:
+    """The candidates best first, the confidence that the first one answers, and whether that is enough
+    to answer: by the learned models (``settings.selection == "learned"``) or by the hand-set rule."""
+    if settings.selection == "learned":
+        model = load_selection()
+        ranked, probabilities = model.rank(candidates, language, kind)
+        conf = model.answer_probability(ranked, probabilities, language, kind)
+        return ranked, conf, conf >= model.threshold(ranked[0], language)
+    best = candidates[0]
+    cross = language.startswith("zh") != is_chinese(best.text)
+    conf = confidence(best, cross)
+    return candidates, conf, conf >= (settings.abstain_threshold_cross if cross else settings.abstain_threshold)
+
+
 def read_span(reader: SpanReader, query: Query, hits: Sequence[Hit], candidates: Sequence[Candidate]) -> tuple[Candidate, Span] | None:
     """The reader's best span in the passages of ``hits``, with the scored sentence that holds its start
     and the span's offsets into that sentence (cut at its end); None when the span lies outside every
@@ -324,7 +329,7 @@ def read_span(reader: SpanReader, query: Query, hits: Sequence[Hit], candidates:
     return None if holder is None else (holder, (span.start - holder.start, min(span.end, holder.end) - holder.start))
 
 
-def extract(query: Query, hits: list[Hit], encoder: Encoder, bm25: BM25, settings: Settings,
+def extract(query: Query, hits: list[Hit], encoder: Encoder, index: Index, settings: Settings,
             reader: SpanReader | None = None) -> Answer:
     """The answer to ``query`` from ``hits``: a sentence, a span if the question asks for one, or abstention.
     Whether the articles answer at all is decided on the best-scored sentence; a ``reader``, when given,
@@ -332,21 +337,21 @@ def extract(query: Query, hits: list[Hit], encoder: Encoder, bm25: BM25, setting
     language = query.language
     abstain = Answer(query.text, language, False, hits, message=NOT_FOUND[language])
     kind = question_type(query.text)
-    candidates = score_sentences(query, hits, encoder, bm25, settings.answer_passages, kind)
+    learned = settings.selection == "learned"
+    candidates = score_sentences(query, hits, None if learned else encoder, index, settings.answer_passages, kind)
     if kind in _MEASURE:  # a sum of money, an area or a share is an answer only when stated in its unit
         candidates = [c for c in candidates if c.holds_kind]
     if not candidates:
         return abstain
+    candidates, conf, enough = choose(candidates, language, kind, settings)
     best = candidates[0]
-    cross = language.startswith("zh") != _is_chinese(best.text)
-    conf = confidence(best, cross)
-    if conf < (settings.abstain_threshold_cross if cross else settings.abstain_threshold):
+    if not enough:
         return Answer(query.text, language, False, hits, confidence=conf, message=NOT_FOUND[language])
     read = read_span(reader, query, hits[: settings.answer_passages], candidates) if reader is not None else None
     if read is not None:
         best, span = read
     else:
-        words = set(query.tokens) | {t for senses in query.translations(bm25).values() for t in senses}
+        words = set(query.tokens) | {t for senses in query.translations(index.bm25).values() for t in senses}
         span = best_span(best.text, query.text, kind, words)
     passage = best.hit.passage
     text_start, text_end = (best.start + span[0], best.start + span[1]) if span else (best.start, best.end)
@@ -362,7 +367,3 @@ def extract(query: Query, hits: list[Hit], encoder: Encoder, bm25: BM25, setting
         sentence_spans=passage.source_spans(best.start, best.end),
         text_spans=passage.source_spans(text_start, text_end),
     )
-
-
-def _is_chinese(text: str) -> bool:
-    return cjk_ratio(text) >= 0.3

@@ -86,7 +86,7 @@ class Bot:
         """An extractive answer with its cited passages, or an abstention in the question's language."""
         query = Query(self.check_question(question), self.encoder)
         hits = self.retriever.search(query, self.check_k(k), mode or self.settings.mode)
-        return extract(query, hits, self.encoder, self.index.bm25, self.settings, self.reader)
+        return extract(query, hits, self.encoder, self.index, self.settings, self.reader)
 
     def ask_json(self, question: str, k: int | None = None, mode: str | None = None) -> dict:
         """``ask`` as the CLI/API JSON object, with its latency."""

@@ -1,4 +1,5 @@
-"""Command line: ``python -m eval squad | beir | gold`` scores Wenda's retrieval and answers (argument parsing only)."""
+"""Command line: ``python -m eval squad | beir | gold`` scores Wenda's retrieval and answers, ``python -m eval
+train`` fits the answer selection models (argument parsing only)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from pathlib import Path
 
 from bot import Settings
 from bot.errors import run_command
+from bot.selection import MODEL
 from bot.settings import MODES
 
 from . import EvalError
 from .harness import evaluate
+from .train import main as train_main
 from .readers import read_beir, read_gold, read_squad
 from .report import ROOT, answer_table, language_table, retrieval_table
 
@@ -27,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
 
     def run() -> int:
+        if args.command == "train":
+            return train_main(args.out, progress=not args.quiet)
         benchmark = args.read(args)
         modes = list(MODES) if args.mode == "all" else [args.mode]
         data = evaluate(benchmark, _settings(args.set), modes, args.index_dir, args.report, args.run_out,
@@ -60,7 +65,14 @@ def _parser() -> argparse.ArgumentParser:
     gold.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="article folder (default: corpus/)")
     gold.set_defaults(read=lambda a: read_gold(a.file, a.corpus))
 
+    train = commands.add_parser("train", help="fit the answer selection models on ../shared/data and our question "
+                                "set, report them out of fold against the rules, write bot/models/selection.json")
+    train.add_argument("--out", type=Path, default=MODEL, help=f"model file (default: {MODEL.relative_to(ROOT)})")
+    train.add_argument("--quiet", action="store_true", help="no progress bars")
+    train.set_defaults(command="train")
+
     for command in (squad, beir, gold):
+        command.set_defaults(command="score")
         command.add_argument("--mode", choices=(*MODES, "all"), default="all", help="retrieval mode (default: all)")
         command.add_argument("--index-dir", type=Path, help="index folder, reused while the articles and settings "
                              "are unchanged (default: eval/runs/index/NAME)")

@@ -210,7 +210,7 @@ def _warm_up(bot: Bot, modes: Sequence[str]) -> None:
         query = Query(text, bot.encoder)
         for mode in modes:
             hits = bot.retriever.search(query, bot.settings.k, mode)
-        extract(query, hits, bot.encoder, bot.index.bm25, bot.settings, bot.reader)
+        extract(query, hits, bot.encoder, bot.index, bot.settings, bot.reader)
 
 
 def _question_vectors(bot: Bot, questions: Sequence[Question], progress: bool) -> dict[str, np.ndarray]:
@@ -267,7 +267,7 @@ def _answer(bot: Bot, item: _Pending, outcome: Outcome) -> None:
     """Extract the answer; a timed question uses the bot's own encoder, the others the remembered vectors."""
     timed = item.search_ms is not None
     started = time.perf_counter()
-    answer = extract(item.query, item.hits, bot.encoder if timed else outcome.sentences, bot.index.bm25, bot.settings,
+    answer = extract(item.query, item.hits, bot.encoder if timed else outcome.sentences, bot.index, bot.settings,
                      bot.reader)
     ms = item.search_ms + (time.perf_counter() - started) * 1000 if timed else None
     cited = answer.hits[answer.citation - 1].passage.passage_id if answer.found else ""

