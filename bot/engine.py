@@ -11,9 +11,9 @@ from .errors import QueryError
 from .index import Index, check_fresh, load, read_manifest
 from .reader import load_reader
 from .retrieve import Hit, Query, Retriever
-from .settings import Settings
+from .settings import MAX_K, Settings
 
-MAX_K = 100  # passages a question may ask for
+
 EMPTY_HINTS = {"question": "ask something about the articles",
                "claim": "paste a sentence from a draft or a report to check it"}
 LONG_HINTS = {"question": "ask about one fact at a time", "claim": "check one sentence at a time"}

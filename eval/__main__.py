@@ -100,8 +100,6 @@ def _settings(overrides: list[str]) -> Settings:
             changes[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
         except ValueError:
             raise EvalError(f"--set {item!r}: {key} must be of type {kind.__name__}") from None
-    if changes.get("mode", MODES[0]) not in MODES:
-        raise EvalError(f"--set mode={changes['mode']}: choose one of {', '.join(MODES)}")
     return Settings().replace(**changes)
 
 
