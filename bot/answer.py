@@ -308,8 +308,8 @@ def choose(candidates: list[Candidate], language: str, kind: str | None, setting
     to answer: by the learned models (``settings.selection == "learned"``) or by the hand-set rule."""
     if settings.selection == "learned":
         model = load_selection()
-        ranked, probabilities = model.rank(candidates, language, kind)
-        conf = model.answer_probability(ranked, probabilities, language, kind)
+        ranked, scores = model.rank(candidates, language, kind)
+        conf = model.answer_probability(ranked, scores, language, kind)
         return ranked, conf, conf >= model.threshold(ranked[0], language)
     best = candidates[0]
     cross = language.startswith("zh") != is_chinese(best.text)
