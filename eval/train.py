@@ -28,10 +28,9 @@ import numpy as np
 from tqdm import tqdm
 
 from bot import Bot, Settings
-from bot.answer import _MEASURE, confidence, question_type, score_sentences
+from bot.answer import _MEASURE, choose, question_type, score_sentences
 from bot.retrieve import Hit, Query
-from bot.selection import (ANSWER_FEATURES, MODEL, Logistic, Ranker, Selection, answer_features, is_chinese,
-                           sentence_features)
+from bot.selection import ANSWER_FEATURES, MODEL, Logistic, Ranker, Selection, answer_features, sentence_features
 from bot.text import split_sentences
 
 from .harness import RUNS, SentenceCache, _question_vectors, prepare_index
@@ -106,6 +105,7 @@ def collect(benchmark: Benchmark, source: str, family: str, settings: Settings, 
     if benchmark.unit == "passage":
         benchmark = with_evidence_passages(benchmark, index.passages)
     bot = Bot(index, settings)
+    rules = settings.replace(selection="rules")  # the baseline every learned figure is compared with
     sentences = SentenceCache(bot.encoder)
     vectors = _question_vectors(bot, benchmark.questions, progress)
     asked: list[tuple[object, Query, list[Hit], bool]] = []
@@ -131,9 +131,7 @@ def collect(benchmark: Benchmark, source: str, family: str, settings: Settings, 
         labels = np.array([not negative and _relevant(c.hit, q.relevant) and bool(contains_answer(c.text, q.answers))
                            for c in candidates], dtype=bool)
         anywhere = np.array([bool(contains_answer(c.text, q.answers)) for c in candidates], dtype=bool)
-        best = candidates[0]
-        cross = query.language.startswith("zh") != is_chinese(best.text)
-        rule = confidence(best, cross) >= (settings.abstain_threshold_cross if cross else settings.abstain_threshold)
+        _, _, rule = choose(candidates, query.language, kind, rules)
         out.append(Question(source, f"{family}:{_article(q, hits, benchmark)}", q.qid, query.language, kind, negative,
                             labels, anywhere, candidates, rule))
     return out
