@@ -242,6 +242,14 @@ def score_sentences(query: Query, hits: Sequence[Hit], encoder: Encoder | None, 
     return sorted(out, key=lambda c: -c.score)
 
 
+def answer_candidates(query: Query, hits: Sequence[Hit], encoder: Encoder | None, index: Index, passages: int,
+                      kind: str | None) -> list[Candidate]:
+    """The sentences that may answer (``score_sentences``): for a question asking for a sum of money, an
+    area or a share, only those stating one in that unit."""
+    candidates = score_sentences(query, hits, encoder, index, passages, kind)
+    return [c for c in candidates if c.holds_kind] if kind in _MEASURE else candidates
+
+
 def question_slot(question: str, sentence: str) -> Span | None:
     """Where a Chinese sentence says what the question asks, as a question is often its sentence with
     the answer swapped for 什麼/哪/誰: from the end of the sentence's match of the last character pair
@@ -334,9 +342,7 @@ def extract(query: Query, hits: list[Hit], encoder: Encoder, index: Index, setti
     abstain = Answer(query.text, language, False, hits, message=NOT_FOUND[language])
     kind = question_type(query.text)
     learned = settings.selection == "learned"
-    candidates = score_sentences(query, hits, None if learned else encoder, index, settings.answer_passages, kind)
-    if kind in _MEASURE:  # a sum of money, an area or a share is an answer only when stated in its unit
-        candidates = [c for c in candidates if c.holds_kind]
+    candidates = answer_candidates(query, hits, None if learned else encoder, index, settings.answer_passages, kind)
     if not candidates:
         return abstain
     candidates, conf, enough = choose(candidates, language, kind, settings)

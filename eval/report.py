@@ -86,6 +86,19 @@ def code_version() -> dict:
     return {"commit": commit, "uncommitted": changed, "bot_digest": BOT_DIGEST}
 
 
+def library_versions(*packages: str) -> dict[str, str]:
+    """The installed version of each named distribution, for the record a trained model keeps."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for package in packages:
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = "not installed"
+    return out
+
+
 def write_report(folder: Path, data: dict, outcome: Outcome) -> list[Path]:
     """Write ``metrics.json``, ``report.md``, the plot and ``questions.jsonl`` into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)

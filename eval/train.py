@@ -18,7 +18,6 @@ import json
 import logging
 import pickle
 import platform
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ import numpy as np
 from tqdm import tqdm
 
 from bot import Bot, Settings
-from bot.answer import _MEASURE, choose, question_type, score_sentences
+from bot.answer import answer_candidates, choose, question_type
 from bot.retrieve import Hit, Query
 from bot.selection import ANSWER_FEATURES, MODEL, Logistic, Ranker, Selection, answer_features, sentence_features
 from bot.text import split_sentences
@@ -36,7 +35,7 @@ from bot.text import split_sentences
 from .harness import RUNS, SentenceCache, _question_vectors, prepare_index
 from .metrics import contains_answer
 from .readers import Benchmark, read_gold, read_squad, with_evidence_passages
-from .report import ROOT
+from .report import ROOT, code_version, library_versions
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +122,7 @@ def collect(benchmark: Benchmark, source: str, family: str, settings: Settings, 
     out = []
     for q, query, hits, negative in tqdm(asked, desc=f"{source}: candidates", unit="q", disable=not progress):
         kind = question_type(query.text)
-        candidates = score_sentences(query, hits, sentences, index, settings.answer_passages, kind)
-        if kind in _MEASURE:
-            candidates = [c for c in candidates if c.holds_kind]
+        candidates = answer_candidates(query, hits, sentences, index, settings.answer_passages, kind)
         if not candidates:
             continue
         labels = np.array([not negative and _relevant(c.hit, q.relevant) and bool(contains_answer(c.text, q.answers))
@@ -316,8 +313,8 @@ def train(out: Path = MODEL, settings: Settings | None = None, progress: bool = 
                  for s in SOURCES] + [str(GOLD.relative_to(ROOT))],
         "licences": "DRCD CC BY-SA 3.0; CMRC 2018 and XQuAD CC BY-SA 4.0; our questions: this project's",
         "questions": sum(not q.negative for q in questions), "asked_without_gold": sum(q.negative for q in questions),
-        "folds": f"{FOLDS} by article", "commit": _commit(), "python": platform.python_version(),
-        "libraries": _versions(), "train_s": round(time.perf_counter() - started, 1), "out_of_fold": oof,
+        "folds": f"{FOLDS} by article", "code": code_version(), "python": platform.python_version(),
+        "libraries": library_versions("numpy", "scipy", "scikit-learn", "lightgbm"), "train_s": round(time.perf_counter() - started, 1), "out_of_fold": oof,
     }
     model = dataclasses.replace(model, meta=meta)
     model.save(out)
@@ -352,21 +349,6 @@ def _digest(path: Path) -> str:
     for f in files:
         digest.update(f.read_bytes())
     return digest.hexdigest()
-
-
-def _commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return ""
-
-
-def _versions() -> dict:
-    import numpy
-    import scipy
-    import sklearn
-
-    return {"numpy": numpy.__version__, "scikit-learn": sklearn.__version__, "scipy": scipy.__version__}
 
 
 def main(out: Path, progress: bool) -> int:

