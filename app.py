@@ -51,7 +51,8 @@ UI = {
         "no_words": "這個問題沒有文字。請用中文或英文提問。",
         "failed": "抱歉，暫時無法回答這個問題，請稍後再試。",
         "check_tab": "事實核查", "check": "核查", "csv": "下載 CSV", "markdown": "下載 Markdown",
-        "check_placeholder": "貼上要核查的句子，一行一句，例如：香港科學園深圳分園已進駐40家香港企業。",
+        "check_placeholder": "貼上要核查的文稿（例如整篇新聞稿），或一行一句，例如：香港科學園深圳分園2023年9月開園，"
+                             "已進駐40家香港企業和機構。",
     },
     "zh-Hans": {
         "intro": "## 问答 Wenda\n用中文或英文提问：答案摘自新闻文章，并附上出处。按出处编号可看到原文上下文。",
@@ -64,7 +65,8 @@ UI = {
         "no_words": "这个问题没有文字。请用中文或英文提问。",
         "failed": "抱歉，暂时无法回答这个问题，请稍后再试。",
         "check_tab": "事实核查", "check": "核查", "csv": "下载 CSV", "markdown": "下载 Markdown",
-        "check_placeholder": "粘贴要核查的句子，一行一句，例如：香港科学园深圳分园已进驻40家香港企业。",
+        "check_placeholder": "粘贴要核查的文稿（例如整篇新闻稿），或一行一句，例如：香港科学园深圳分园2023年9月开园，"
+                             "已进驻40家香港企业和机构。",
     },
     "en": {
         "intro": "## Wenda 問答\nAsk in Chinese or English: answers are quoted from news articles, with their "
@@ -81,8 +83,9 @@ UI = {
         "no_words": "That question has no words in it. Please ask in Chinese or English.",
         "failed": "Sorry, Wenda could not answer that just now. Please try again in a moment.",
         "check_tab": "Fact check", "check": "Check", "csv": "Download CSV", "markdown": "Download Markdown",
-        "check_placeholder": "Paste the sentences to check, one a line, e.g. Forty Hong Kong companies have "
-                             "moved into the Shenzhen branch of the Hong Kong Science Park.",
+        "check_placeholder": "Paste the draft to check (a whole press release will do), or one claim a line, e.g. "
+                             "The Shenzhen branch of the Hong Kong Science Park opened in September 2023 and has "
+                             "attracted 40 Hong Kong companies.",
     },
 }
 
@@ -114,18 +117,30 @@ details.wenda-citation summary { cursor: pointer; }
 blockquote.wenda-context { margin: 0.4em 0; padding-left: 0.6em; border-left: 2px solid #e5e7eb; }
 .wenda-meta, .wenda-scores { font-size: 0.85em; opacity: 0.85; }
 .wenda-title { font-style: normal; font-weight: 600; }
-.wenda-check { border-left: 3px solid #cbd5e1; padding: 0.2em 0.7em; margin: 0.7em 0; }
+.wenda-check { border-left: 3px solid #cbd5e1; padding: 0.2em 0.7em; margin: 0.7em 0; scroll-margin-top: 1em; }
 .wenda-check.wenda-supported { border-left-color: #16a34a; }
 .wenda-check.wenda-contradicted { border-left-color: #dc2626; }
+.wenda-check.wenda-unsupported { border-left-color: #d97706; }
+.wenda-check.wenda-not_found, .wenda-check.wenda-error { border-left-color: #9ca3af; }
 .wenda-verdict { font-weight: 600; font-size: 0.85em; border-radius: 0.3em; padding: 0.05em 0.45em; }
 .wenda-verdict-supported { background: #dcfce7; color: #166534; }
 .wenda-verdict-contradicted { background: #fee2e2; color: #991b1b; }
+.wenda-verdict-unsupported { background: #fef3c7; color: #92400e; }
 .wenda-verdict-not_found, .wenda-verdict-error { background: #e5e7eb; color: #374151; }
-.wenda-contradicted mark.wenda-answer { background: #fca5a5; }
+.wenda-draft { line-height: 1.9; padding: 0.5em 0.8em; border: 1px solid #e5e7eb; border-radius: 0.4em; }
+.wenda-draft-sentence { border-bottom: 2px solid; padding: 0.1em 0; }
+.wenda-draft-supported { background: rgba(22, 163, 74, 0.10); border-color: #16a34a; }
+.wenda-draft-contradicted { background: rgba(220, 38, 38, 0.12); border-color: #dc2626; }
+.wenda-draft-unsupported { background: rgba(217, 119, 6, 0.14); border-color: #d97706; }
+.wenda-draft-not_found, .wenda-draft-error { background: rgba(107, 114, 128, 0.10); border-color: #9ca3af; }
+.wenda-claim-refs a { font-size: 0.75em; margin-left: 0.15em; color: #2563eb; text-decoration: none; }
+.wenda-checks mark.wenda-value-claim { background: #fecaca; color: #991b1b; font-weight: 600; }
+.wenda-checks mark.wenda-value-article { background: #bbf7d0; color: #166534; font-weight: 600; }
+.wenda-checks mark.wenda-value-missing { background: #fde68a; color: #92400e; font-weight: 600; }
 table.wenda-mismatches { border-collapse: collapse; margin: 0.3em 0; font-size: 0.95em; }
 table.wenda-mismatches th, table.wenda-mismatches td { border: 1px solid #e5e7eb; padding: 0.15em 0.6em; text-align: left; }
-.wenda-mismatch-claim { color: #991b1b; }
-.wenda-mismatch-article { color: #166534; font-weight: 600; }
+.wenda-mismatch-claim { color: #991b1b; background: #fee2e2; font-weight: 600; }
+.wenda-mismatch-article { color: #166534; background: #dcfce7; font-weight: 600; }
 .wenda-check-summary { font-weight: 600; }
 """
 
@@ -205,21 +220,41 @@ class Exports:
 EXPORTS = Exports()
 
 
-def fact_check(bot: Bot, text: str, language: str, exports: Exports = EXPORTS) -> tuple[str, str | None, str | None]:
-    """(report HTML, CSV file, Markdown file) for claims pasted one a line; never raises (no files when
-    nothing was checked)."""
+# What the fact-check tab last showed, kept to show it again in another language: the checked draft, why
+# it could not be checked, or the failure (None before the first check).
+Checked = factcheck_render.Report | factcheck_render.DraftError | Exception | None
+
+
+def check_draft(bot: Bot, text: str) -> Checked:
+    """The pasted draft checked claim by claim, or why not; never raises."""
     try:
-        rows = factcheck_render.check_claims(bot, text)
-    except QueryError as error:
-        return render.notice_html(str(error), language), None, None
-    except Exception:  # the last line of defence, as in reply()
+        return factcheck_render.check_claims(bot, text)
+    except factcheck_render.DraftError as error:
+        return error
+    except Exception as error:  # the last line of defence, as in reply()
         log.exception("checking %r failed", (text or "")[:200])
+        return error
+
+
+def present(bot: Bot, checked: Checked, language: str,
+            exports: Exports = EXPORTS) -> tuple[str, str | None, str | None]:
+    """(report HTML, CSV file, Markdown file) in the interface ``language`` (no files when nothing was checked);
+    the files are named with today's date and headed in ``language``."""
+    if isinstance(checked, factcheck_render.DraftError):
+        return render.notice_html(checked.message(language), language), None, None
+    if not isinstance(checked, factcheck_render.Report):
         return render.notice_html(UI[language]["failed"], language), None, None
+    articles = bot.index.articles
     folder = exports.new()
-    (folder / "fact-check.csv").write_text(factcheck_render.to_csv(rows), encoding="utf-8-sig")
-    (folder / "fact-check.md").write_text(factcheck_render.to_markdown(rows), encoding="utf-8")
-    html = factcheck_render.report_html(rows, bot.index.articles, language)
-    return html, str(folder / "fact-check.csv"), str(folder / "fact-check.md")
+    csv_path, md_path = folder / factcheck_render.file_name("csv"), folder / factcheck_render.file_name("md")
+    csv_path.write_text(factcheck_render.to_csv(checked, articles, language), encoding="utf-8-sig")
+    md_path.write_text(factcheck_render.to_markdown(checked, articles, language), encoding="utf-8")
+    return factcheck_render.report_html(checked, articles, language), str(csv_path), str(md_path)
+
+
+def fact_check(bot: Bot, text: str, language: str, exports: Exports = EXPORTS) -> tuple[str, str | None, str | None]:
+    """(report HTML, CSV file, Markdown file) for a pasted draft; never raises."""
+    return present(bot, check_draft(bot, text), language, exports)
 
 
 def build_app(bot: Bot) -> gr.Blocks:
@@ -268,12 +303,13 @@ def build_app(bot: Bot) -> gr.Blocks:
                     scores = local(gr.Checkbox(False, label=words["scores"], elem_id="wenda-scores"),
                                    lambda lang: gr.update(label=UI[lang]["scores"]))
             with local(gr.Tab(words["check_tab"], id="check"), lambda lang: gr.update(label=UI[lang]["check_tab"])):
-                claims = local(gr.Textbox(show_label=False, placeholder=words["check_placeholder"], lines=5,
-                                          max_lines=20, elem_id="wenda-claims"),
+                claims = local(gr.Textbox(show_label=False, placeholder=words["check_placeholder"], lines=6,
+                                          max_lines=30, elem_id="wenda-claims"),
                                lambda lang: gr.update(placeholder=UI[lang]["check_placeholder"]))
                 check = local(gr.Button(words["check"], variant="primary", elem_id="wenda-check"),
                               lambda lang: gr.update(value=UI[lang]["check"]))
                 report = gr.HTML(elem_id="wenda-report")
+                last_check = gr.State(None)
                 with gr.Row():
                     csv_file = local(gr.DownloadButton(words["csv"], visible=False, size="sm", elem_id="wenda-csv"),
                                      lambda lang: gr.update(label=UI[lang]["csv"]))
@@ -311,12 +347,22 @@ def build_app(bot: Bot) -> gr.Blocks:
             button.click(respond, [button, chat, *options], outputs, **answering)
         switch.input(switch_language, [switch, language], [language, *chrome], api_visibility="private")
 
-        def check_event(text: str, lang: str) -> list:
-            html, csv_path, md_path = fact_check(bot, text, lang)
+        def shown(html: str, csv_path: str | None, md_path: str | None) -> list:
             return [html, gr.update(value=csv_path, visible=csv_path is not None),
                     gr.update(value=md_path, visible=md_path is not None)]
 
-        check.click(check_event, [claims, language], [report, csv_file, md_file], **answering)
+        def check_event(text: str, lang: str) -> list:
+            checked = check_draft(bot, text)
+            return [*shown(*present(bot, checked, lang)), checked]
+
+        def show_again(checked: Checked, lang: str) -> list:
+            """The last report (and its files) in the interface language, once that changes."""
+            if checked is None:
+                return [gr.update(), gr.update(), gr.update()]
+            return shown(*present(bot, checked, lang))
+
+        check.click(check_event, [claims, language], [report, csv_file, md_file, last_check], **answering)
+        language.change(show_again, [last_check, language], [report, csv_file, md_file], api_visibility="private")
         demo.load(on_load, None, [language, *chrome], api_visibility="private")
 
         def ask_api(question: str, k: int = bot.settings.k, mode: str = bot.settings.mode) -> dict:

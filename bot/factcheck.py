@@ -306,7 +306,7 @@ def _weigh(bot: Bot, claim: _Claim, hit: Hit, start: int, end: int, similarity: 
                 missing.append(claim_name.text)
     words = claim.content(year, cross)
     held = claim.held(words, lexicon.Context(text))
-    near = claim.held(words, lexicon.Context(hit.passage.search_text(), loose=False))
+    near = claim.held(words, lexicon.Context(_surroundings(bot, hit), loose=False))
     pending = []  # words neither stated, nor opposed, nor replaced: maybe said in other words
     for i, word in enumerate(words):
         opposite = None if held[i] else _opposite(word.text, norm)
@@ -315,7 +315,7 @@ def _weigh(bot: Bot, claim: _Claim, hit: Hit, start: int, end: int, similarity: 
         elif not (held[i] or near[i]):
             replaced = None if cross else _slot(claim.norm, word, norm)
             if replaced:
-                kind = "name" if word.flag.startswith("ns") else "qualifier"
+                kind = "name" if word.flag.startswith("ns") else "predicate" if word.flag.startswith("v") else "qualifier"
                 mismatches.append(mismatch(kind, (word.start, word.end), replaced))
             else:
                 pending.append(i)
@@ -366,6 +366,14 @@ def _negated_word(claim: _Claim, words: Sequence[lexicon.Word], norm: str) -> Sp
     return None
 
 
+def _surroundings(bot: Bot, hit: Hit) -> str:
+    """The sentence's near context: its passage with its heading, and the passages of the same article
+    just before and after (a speaker's name and role above the quote, a photo caption's story)."""
+    rows = [r for r in (hit.row - 1, hit.row + 1) if 0 <= r < len(bot.index.passages)]
+    around = [bot.index.passages[r] for r in rows]
+    return "\n".join([hit.passage.search_text(), *(p.text for p in around if p.doc_id == hit.passage.doc_id)])
+
+
 def _opposite(word: str, norm: str) -> Span | None:
     """Where the sentence (normalised) states a word meaning the opposite of the claim's ``word``."""
     for other in sorted(lexicon.opposites(word), key=len, reverse=True):
@@ -386,7 +394,7 @@ def _slot(claim_norm: str, word: lexicon.Word, norm: str) -> Span | None:
     if len(before) < _SLOT_SIDE or len(after) < _SLOT_SIDE or not re.fullmatch(r"\w+", before + after):
         return None
     found = re.search(f"{re.escape(before)}(\\w{{1,6}}?){re.escape(after)}", norm)
-    if found is None or found.group(1) == word.text:
+    if found is None or word.text in found.group(1) or found.group(1) in word.text:
         return None
     return found.span(1)
 

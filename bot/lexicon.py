@@ -195,12 +195,21 @@ class Context:
         self._latin = latin
         self._chinese: frozenset[str] | None = None
         self._spelled: frozenset[str] | None = None
+        self._first: frozenset[str] | None = None
 
     def _english_as_chinese(self) -> frozenset[str]:
         """The Chinese headwords of the text's English words: how two English synonyms meet."""
         if self._chinese is None:
             self._chinese = frozenset(h for w in self._latin if w not in _LIGHT_EN for h in chinese_for(w))
         return self._chinese
+
+    def _heads(self) -> frozenset[str]:
+        """The first characters of the text's two-character content words the dictionary does not know."""
+        if self._first is None:
+            known = dictionary()[1]
+            self._first = frozenset(w.text[0] for w in content_words(self.norm) if len(w.text) == 2
+                                    and w.text not in known)
+        return self._first
 
     def _spellings(self) -> frozenset[str]:
         """The pinyin of every run of two to four of the text's Chinese characters: how "Hetao" finds 河套."""
@@ -223,7 +232,12 @@ class Context:
             if self.loose and len(word) > 3 and word in self._spellings():
                 return True
             heads = chinese_for(word) if self.loose else frozenset()
-            return any(h in self.norm for h in heads) or bool(heads & self._english_as_chinese())
+            if any(h in self.norm for h in heads) or heads & self._english_as_chinese():
+                return True
+            # a word the dictionary does not know, read by its head character, that starts a two-character
+            # translation: "branch" (分行, 分支) in 分園, "opened" (開放, 開幕) in 開園; a word it knows
+            # means what it says (合作 is not "closed" for 合上)
+            return any(len(h) == 2 and h[0] in self._heads() for h in heads)
         pieces = [p for p in jieba.lcut_for_search(word) if len(p) > 1 and p != word]
         if word in self.norm or (len(word) > 2 and pieces and all(p in self.norm for p in pieces)):
             return True

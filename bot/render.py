@@ -112,15 +112,31 @@ def passage_context(article: Article, hit: Hit, marks: Sequence[tuple[str, Seque
     return f'<blockquote class="wenda-context">{before}{highlight(article.text[low:high], layers)}{after}</blockquote>'
 
 
-def _meta(article: Article, language: str) -> str:
+def _source_fields(article: Article) -> list[tuple[str, str]]:
+    """What names an article besides its title, in the order shown: source, author, date (those it has)."""
+    return [(name, value) for name, value in (("source", article.source), ("author", article.author),
+                                              ("date", article.date)) if value]
+
+
+def _linkable(url: str) -> bool:
+    return url.startswith(("https://", "http://"))
+
+
+def meta_html(article: Article, language: str) -> str:
+    """The article named as a reader would cite it: title · source · author · date, and a link to it."""
     parts = [f'<cite class="wenda-title">{escape(article.title)}</cite>']
-    parts += [f'<span class="wenda-{name}">{escape(value)}</span>'
-              for name, value in (("source", article.source), ("author", article.author), ("date", article.date))
-              if value]
-    if article.url.startswith(("https://", "http://")):
+    parts += [f'<span class="wenda-{name}">{escape(value)}</span>' for name, value in _source_fields(article)]
+    if _linkable(article.url):
         parts.append(f'<a href="{html.escape(article.url, quote=True)}" rel="noopener noreferrer">'
                      f"{escape(strings(language)['link'])}</a>")
     return f'<p class="wenda-meta">{" · ".join(parts)}</p>'
+
+
+def source_text(article: Article) -> str:
+    """``meta_html`` as plain text, the address in full: what a table or a file names the article by."""
+    parts = [article.title, *(value for _, value in _source_fields(article)),
+             *([article.url] if _linkable(article.url) else [])]
+    return " · ".join(fold_spaces(part) for part in parts if part)
 
 
 def _scores(hit: Hit, language: str) -> str:
@@ -141,7 +157,7 @@ def citation_html(hit: Hit, article: Article, language: str, show_scores: bool =
     label = f' <span class="wenda-cited">{escape(strings(language)["cited"])}</span>' if cited else ""
     summary = (f'<summary><span class="wenda-number">[{hit.rank}]</span> '
                f'<span class="wenda-snippet">{escape(snippet)}</span>{label}</summary>')
-    body = passage_context(article, hit, marks) + _meta(article, language)
+    body = passage_context(article, hit, marks) + meta_html(article, language)
     if show_scores:
         body += _scores(hit, language)
     # the rank goes in a class: the chat's HTML sanitiser keeps classes but drops data- attributes

@@ -189,7 +189,7 @@ def test_fact_check_tab_gives_verdicts_quotes_and_a_csv(chinese, shots):
     import csv
     import io
 
-    from bot.factcheck_render import COLUMNS
+    from bot.factcheck_render import headers
 
     page = chinese.page
     page.get_by_role("tab", name="事實核查").click()
@@ -207,13 +207,13 @@ def test_fact_check_tab_gives_verdicts_quotes_and_a_csv(chinese, shots):
     expect(quote).to_be_visible()
     expect(quote).to_contain_text("已進駐40家香港企業和機構")
     expect(rows.first.locator(".wenda-meta").first).to_contain_text("港深科研合作趨緊密")
-    expect(rows.nth(1).locator("blockquote mark.wenda-answer")).to_have_text("40家")
+    expect(rows.nth(1).locator("blockquote mark.wenda-value-article")).to_have_text("40家")
 
     with page.expect_download(timeout=WAIT_MS) as download:
         page.locator("#wenda-csv").click()
     table = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
-    assert table[0] == list(COLUMNS)
-    assert [(r[1], r[2]) for r in table[1:]] == list(zip(CLAIMS, ("supported", "contradicted", "not_found")))
+    assert table[0] == headers("zh-Hant")
+    assert [(r[2], r[3]) for r in table[1:]] == list(zip(CLAIMS, ("相符", "不符", "未找到")))
     page.screenshot(path=str(shots / "wenda-fact-check.png"), full_page=True)
 
     rows = check_claims(page, CLAIM_INJECTION, 1)
