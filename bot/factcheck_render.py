@@ -274,7 +274,7 @@ def draft_html(report: Report, language: str = "en") -> str:
         refs = "".join(f'<a class="wenda-claim-ref" href="#wenda-claim-{row.number}">{row.number}</a>' for row in rows)
         title = f'{words["sentence"].format(number=number)}{words["colon"]}{words[verdict]}'
         out.append(f'<span class="wenda-draft-sentence wenda-draft-{html.escape(verdict)}" '
-                   f'title="{html.escape(title, quote=True)}">{_marked(sentence.text, layers)}'
+                   f'title="{html.escape(title, quote=True)}">{render.highlight(sentence.text, layers)}'
                    f'<sup class="wenda-claim-refs">{refs}</sup></span>')
         at = sentence.end
     return "".join(out)
@@ -291,7 +291,7 @@ def row_html(row: Row, articles: Mapping[str, Article], language: str = "en") ->
     claim_language = result.language if result else ""
     out = [f'<div class="wenda-check wenda-{html.escape(row.verdict)}" id="wenda-claim-{row.number}">',
            f'<p class="wenda-claim"><span class="wenda-number">{row.number}.</span> {badge} '
-           f'<span class="wenda-claim-text"{_lang(claim_language)}>{_marked(row.claim.text, _claim_layers(row))}'
+           f'<span class="wenda-claim-text"{_lang(claim_language)}>{render.highlight(row.claim.text, _claim_layers(row))}'
            "</span></p>"]
     if result is None:
         out.append(f'<p class="wenda-check-error" title="{html.escape(row.error, quote=True)}">'
@@ -345,35 +345,17 @@ def _quote_html(evidence: Evidence, mismatches: Sequence[Mismatch], articles: Ma
     article = articles.get(passage.doc_id)
     spans = evidence.spans
     if article is None:  # an index without its articles: the sentence alone, named by its title
-        quoted = _marked(evidence.text, [(QUOTE, [(0, len(evidence.text))])])
+        quoted = render.highlight(evidence.text, [(QUOTE, [(0, len(evidence.text))])])
         meta = f'<p class="wenda-meta"><cite class="wenda-title">{render.escape(passage.title)}</cite></p>'
     else:
         low, high = render.context_window(article.text, spans[0][0], spans[-1][1], sentences=1, max_chars=120)
         inside = [(s, e) for m in mismatches for s, e in m.article_spans if spans[0][0] <= s and e <= spans[-1][1]]
         layers = [(QUOTE, [(s - low, e - low) for s, e in spans]),
                   (ARTICLE_VALUE, [(s - low, e - low) for s, e in inside])]
-        quoted = (("…" if low > 0 else "") + _marked(article.text[low:high], layers)
+        quoted = (("…" if low > 0 else "") + render.highlight(article.text[low:high], layers)
                   + ("…" if high < len(article.text) else ""))
         meta = render.meta_html(article, language)
     return f'<blockquote class="wenda-context">{quoted}</blockquote>{meta}'
-
-
-def _marked(text: str, layers: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> str:
-    """``text`` escaped, each layer's spans in a ``<mark>`` of that layer's class (a later layer wins)."""
-    level = [0] * len(text)
-    for number, (_, spans) in enumerate(layers, 1):
-        for start, end in spans:
-            for i in range(max(start, 0), min(end, len(text))):
-                level[i] = number
-    out, i = [], 0
-    while i < len(text):
-        j = i
-        while j < len(text) and level[j] == level[i]:
-            j += 1
-        piece = render.escape(text[i:j])
-        out.append(f'<mark class="{layers[level[i] - 1][0]}">{piece}</mark>' if level[i] else piece)
-        i = j
-    return "".join(out)
 
 
 def _gap(text: str, first: bool = False) -> str:

@@ -189,7 +189,7 @@ class Context:
 
     def __init__(self, text: str, loose: bool = True) -> None:
         self.norm = normalize(text)
-        self.loose = loose  # synonyms and translations count too (only exact words in a wider context)
+        self.loose = loose  # synonyms count too (in a wider context only words and their translations)
         latin = re.findall(r"[a-z]+(?:['’-][a-z]+)*", self.norm)
         self._forms = {form for w in latin for form in english_forms(w)}
         self._latin = latin
@@ -229,15 +229,15 @@ class Context:
                 return True
             if "-" in word and all(self.holds(part) for part in word.split("-") if part):
                 return True
-            if self.loose and len(word) > 3 and word in self._spellings():
+            if len(word) > 3 and word in self._spellings():
                 return True
-            heads = chinese_for(word) if self.loose else frozenset()
+            heads = chinese_for(word)
             if any(h in self.norm for h in heads) or heads & self._english_as_chinese():
                 return True
             # a word the dictionary does not know, read by its head character, that starts a two-character
             # translation: "branch" (分行, 分支) in 分園, "opened" (開放, 開幕) in 開園; a word it knows
             # means what it says (合作 is not "closed" for 合上)
-            return any(len(h) == 2 and h[0] in self._heads() for h in heads)
+            return self.loose and any(len(h) == 2 and h[0] in self._heads() for h in heads)
         pieces = [p for p in jieba.lcut_for_search(word) if len(p) > 1 and p != word]
         if word in self.norm or (len(word) > 2 and pieces and all(p in self.norm for p in pieces)):
             return True

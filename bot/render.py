@@ -55,7 +55,8 @@ def escape(value: str) -> str:
 
 
 def highlight(text: str, layers: Sequence[tuple[str, Sequence[Span]]]) -> str:
-    """``text`` escaped, with each layer's spans (offsets into ``text``) wrapped in that layer's mark."""
+    """``text`` escaped, with each layer's spans (offsets into ``text``) wrapped in that layer's mark (a
+    ``<mark>`` of the layer's class for a layer without one of its own)."""
     level = [0] * len(text)
     for number, (_, spans) in enumerate(layers, 1):
         for start, end in spans:
@@ -68,7 +69,8 @@ def highlight(text: str, layers: Sequence[tuple[str, Sequence[Span]]]) -> str:
             j += 1
         piece = escape(text[i:j])
         if level[i]:
-            opening, closing = _TAGS[layers[level[i] - 1][0]]
+            name = layers[level[i] - 1][0]
+            opening, closing = _TAGS.get(name, (f'<mark class="{html.escape(name)}">', "</mark>"))
             piece = f"{opening}{piece}{closing}"
         out.append(piece)
         i = j

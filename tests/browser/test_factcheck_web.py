@@ -15,36 +15,25 @@ from pathlib import Path
 
 import pytest
 
+import chromium
+from chromium import browser  # noqa: F401  (the fixture)
+
 from conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Playwright already adds --headless, --no-first-run, --disable-background-networking and a fresh profile.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-dev-shm-usage"]
 WAIT_MS = 60_000
 WRONG = "香港科學園深圳分園2023年9月開園，已進駐60家香港企業和機構。"  # the article says 40家
 TRUE = "河套合作區匯聚1.5萬餘名科技科研人才。"
 TITLE = "港深科研合作趨緊密 創新資源集聚"
 DOC_ID = "000_4537e6698f2b37d0"
 
-if not CHROMIUM.exists():
-    pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (`make browser-deps` installs it with apt; "
-                "it could not be installed here)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+sync_api = chromium.sync_api()
 expect = sync_api.expect
 if str(ROOT) not in sys.path:  # app.py sits at the root, which plain `pytest` (unlike `python -m pytest`) leaves off
     sys.path.insert(0, str(ROOT))
 
 from bot.factcheck_render import STRINGS, headers  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -10,29 +10,18 @@ from pathlib import Path
 
 import pytest
 
+import chromium
+from chromium import browser  # noqa: F401  (the fixture)
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Playwright already adds --headless, --no-first-run, --disable-background-networking and a fresh profile.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-dev-shm-usage"]
 ZH = "香港科學園深圳分園進駐了多少家企業？"
 EN = "When did the Shenzhen branch of the Hong Kong Science Park open?"
 INJECTION = '<img src=x onerror="window.__wenda_xss=1"><script>window.__wenda_xss=2</script> **not bold** $$x$$'
 WAIT_MS = 30_000
 
-if not CHROMIUM.exists():
-    pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (`make browser-deps` installs it with apt; "
-                "it could not be installed here)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+sync_api = chromium.sync_api()
 expect = sync_api.expect
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
