@@ -8,16 +8,18 @@ import contextlib
 import json
 import logging
 import math
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
+from .backends import MILVUS_TOKEN, backend_of
 from .engine import Bot, encodable
 from .errors import QueryError, WendaError, run_command
 from .factcheck import check_json
-from .index import build_from_folder, check_fresh, read_manifest, update, verify
-from .settings import MODES, Settings
+from .index import build_from_folder, check_fresh, load, read_manifest, update, verify
+from .settings import BACKENDS, MILVUS_BM25, MILVUS_DENSE_INDEXES, MODES, Settings
 
 DEFAULT_CORPUS = Path("corpus")
 DEFAULT_INDEX = Path("index")
@@ -51,12 +53,27 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--remove", nargs="+", metavar="DOC_ID",
                        help="take these documents out of the index (change the corpus folder first: the index "
                             "then records it as it is)")
+    index.add_argument("--backend", choices=BACKENDS,
+                       help="where the index lives: embedded (default: files in --index) or milvus (collections in "
+                            "the Milvus that --milvus-uri names; --index then keeps only its manifest)")
+    index.add_argument("--milvus-uri", metavar="URI",
+                       help="a Milvus Lite file (wenda.db), http://127.0.0.1:19530, or a cluster's address")
+    index.add_argument("--milvus-token", metavar="TOKEN",
+                       help=f"user:password or an API key for Milvus (default: ${MILVUS_TOKEN}; never written to disk)")
+    index.add_argument("--collection", metavar="NAME", help="the Milvus collection to build or change (default wenda)")
+    index.add_argument("--milvus-index", choices=MILVUS_DENSE_INDEXES,
+                       help="Milvus's dense index: auto (default: FLAT up to 50,000 windows, IVF_FLAT above), FLAT, "
+                            "IVF_FLAT, or HNSW (a server; Milvus Lite refuses it)")
+    index.add_argument("--milvus-bm25", choices=MILVUS_BM25,
+                       help="wenda (default: Wenda's BM25 weights, the same scores as embedded) or server (Milvus's "
+                            "BM25 function over Wenda's tokens)")
     index.set_defaults(run=_index)
 
     ask = commands.add_parser("ask", help="answer a question (or a JSONL file of them) with citations")
     ask.add_argument("question", nargs="?", help="the question, in Chinese or English")
     ask.add_argument("--jsonl", type=Path, metavar="FILE",
-                     help='file of {"id", "question"} lines ("-" for standard input); one JSON answer a line, '
+                     help='file of {"id", "question", "history"?} lines ("-" for standard input; "history": the '
+                          'earlier questions of a conversation, oldest first); one JSON answer a line, '
                           'or {"id", "error"} for a line that cannot be answered; exit code 1 when a line failed')
     ask.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
     ask.add_argument("--k", type=int, help="passages to retrieve, 1 to 100 (default 5)")
@@ -81,31 +98,47 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _index(args: argparse.Namespace) -> int:
+    if args.milvus_token:
+        os.environ[MILVUS_TOKEN] = args.milvus_token  # the backend reads it there, as from the environment
     if args.verify:
         report = verify(args.index)
-        print(f"the index in {args.index} is intact: {report['files']} files ({report['bytes'] / 1e6:.1f} MB) "
-              f"match their checksums, {report['passages']} passages and {report['articles']} articles read "
-              f"in {report['seconds']:.1f} s")
+        if report.get("backend") == "milvus":
+            print(f"the index in {args.index} is intact: collection {report['collection']} at {report['uri']} "
+                  f"(version {report['version']}) holds {report['passages']} passages, {report['windows']} window "
+                  f"vectors and {report['articles']} articles as its manifest says, read in {report['seconds']:.1f} s")
+        else:
+            print(f"the index in {args.index} is intact: {report['files']} files ({report['bytes'] / 1e6:.1f} MB) "
+                  f"match their checksums, {report['passages']} passages and {report['articles']} articles read "
+                  f"in {report['seconds']:.1f} s")
         return 0
     if args.add or args.remove:
         return _grow(args)
     settings = Settings().replace(encoder=args.encoder, max_passage_chars=args.max_passage_chars,
-                                  workers=args.workers)
+                                  workers=args.workers, backend=args.backend, milvus_uri=args.milvus_uri,
+                                  milvus_collection=args.collection, milvus_dense_index=args.milvus_index,
+                                  milvus_bm25=args.milvus_bm25)
+    if settings.backend != "milvus" and (args.milvus_uri or args.collection or args.milvus_index or args.milvus_bm25):
+        raise QueryError("--milvus-uri, --collection, --milvus-index and --milvus-bm25 go with --backend milvus")
     if args.if_stale and _is_fresh(args.index, settings):
         print(f"index in {args.index} is up to date")
         return 0
     manifest = build_from_folder(args.corpus, args.index, settings, progress=not args.quiet)
     for skipped in manifest["corpus"]["skipped"]:
         print(f"skipped {skipped['path']}: {skipped['reason']}", file=sys.stderr)
-    print(f"indexed {manifest['passages']} passages from {manifest['articles']} articles into {args.index} "
+    where = (f"collection {manifest['milvus']['collection']} at {manifest['milvus']['uri']} (manifest in {args.index})"
+             if backend_of(manifest) == "milvus" else str(args.index))
+    print(f"indexed {manifest['passages']} passages from {manifest['articles']} articles into {where} "
           f"in {manifest['build_s']:.1f} s")
     return 0
 
 
 def _grow(args: argparse.Namespace) -> int:
-    if args.encoder or args.max_passage_chars or args.if_stale:
-        raise QueryError("--encoder, --max-passage-chars and --if-stale apply to a full build, not to --add or "
-                         f"--remove; rebuild with: python -m bot index --corpus {args.corpus} --index {args.index}")
+    full_build = (args.encoder, args.max_passage_chars, args.if_stale, args.backend, args.milvus_uri, args.collection,
+                  args.milvus_index, args.milvus_bm25)
+    if any(full_build):
+        raise QueryError("--encoder, --max-passage-chars, --if-stale and the backend options apply to a full build, "
+                         "not to --add or --remove (the index's manifest names its backend); rebuild with: "
+                         f"python -m bot index --corpus {args.corpus} --index {args.index}")
     manifest = update(args.index, add=args.add or (), remove=args.remove or (), progress=not args.quiet,
                       workers=args.workers)
     change = manifest["corpus"]["changes"][-1]
@@ -116,8 +149,18 @@ def _grow(args: argparse.Namespace) -> int:
 
 
 def _is_fresh(folder: Path, settings: Settings) -> bool:
+    """Whether ``folder`` holds an index of the corpus as it is, built with ``settings`` by the same backend (for
+    milvus: the same server and collection, and still there)."""
     try:
-        check_fresh(read_manifest(folder), folder, settings)
+        manifest = read_manifest(folder)
+        check_fresh(manifest, folder, settings)
+        if backend_of(manifest) != settings.backend:
+            return False
+        if settings.backend == "milvus":
+            record = manifest["milvus"]
+            if (record["uri"], record["collection"]) != (settings.milvus_uri, settings.milvus_collection):
+                return False
+            load(folder)
     except WendaError:
         return False
     return True
@@ -130,7 +173,8 @@ def _ask(args: argparse.Namespace) -> int:
     if args.reranker or args.reader:
         bot = Bot(bot.index, bot.settings.replace(reranker=args.reranker, reader=args.reader), bot.encoder)
     if args.jsonl:
-        return _batch(args.jsonl, "question", lambda question: bot.ask_json(question, args.k, args.mode),
+        return _batch(args.jsonl, "question",
+                      lambda line: bot.followup_json(line.text, line.history, args.k, args.mode),
                       {"found": False, "answer": None})
     out = bot.ask_json(args.question, args.k, args.mode)
     print(json.dumps(out, ensure_ascii=False, indent=2) if args.json else _readable(out))
@@ -142,7 +186,7 @@ def _check(args: argparse.Namespace) -> int:
         raise QueryError('give either a claim or --jsonl FILE, e.g. python -m bot check "香港科學園深圳分園已進駐40家香港企業"')
     bot = Bot.open(args.index)
     if args.jsonl:
-        return _batch(args.jsonl, "claim", lambda claim: check_json(bot, claim, args.k),
+        return _batch(args.jsonl, "claim", lambda line: check_json(bot, line.text, args.k),
                       {"verdict": None, "evidence": [], "mismatches": []})
     out = check_json(bot, args.claim, args.k)
     print(json.dumps(out, ensure_ascii=False, indent=2) if args.json else _readable_check(out))
@@ -158,15 +202,16 @@ _JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "a st
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a --jsonl file: its id (the line number when it has none) and its text, or why it cannot be
-    answered."""
+    """One line of a --jsonl file: its id (the line number when it has none), its text and the conversation's
+    earlier questions (a question's ``history``), or why it cannot be answered."""
 
     id: object
     text: str = ""
     error: str = ""
+    history: tuple[str, ...] = ()
 
 
-def _batch(path: Path, field: str, answer: Callable[[str], dict], unanswered: dict) -> int:
+def _batch(path: Path, field: str, answer: Callable[[Line], dict], unanswered: dict) -> int:
     """Answer each line of ``path`` in turn, one JSON line each as it comes; a line that fails gets an error
     record in its place and the batch goes on. Exit code 1 when some line failed, else 0."""
     failed = False
@@ -175,7 +220,7 @@ def _batch(path: Path, field: str, answer: Callable[[str], dict], unanswered: di
             out = {"id": line.id, "error": line.error}
         else:
             try:
-                out = {"id": line.id, **answer(line.text)}
+                out = {"id": line.id, **answer(line)}
             except QueryError as error:
                 out = {"id": line.id, field: _prefix(encodable(line.text)), **unanswered, "error": str(error)}
         failed = failed or "error" in out
@@ -232,7 +277,12 @@ def _record(raw: bytes, number: int, field: str) -> Line:
         return Line(id_, error=f'line {number} has no "{field}"; {expected}')
     if not isinstance(record[field], str):
         return Line(id_, error=f'line {number}: "{field}" must be a string, not {_json_type(record[field])}')
-    return Line(id_, record[field])
+    history = record.get("history") if field == "question" else None
+    history = [] if history is None else history
+    if not isinstance(history, list) or not all(isinstance(q, str) for q in history):
+        return Line(id_, error=f'line {number}: "history" must be an array of the earlier questions (strings), '
+                               'oldest first')
+    return Line(id_, record[field], history=tuple(history))
 
 
 def _json_type(value: object) -> str:
@@ -265,6 +315,8 @@ def _readable(out: dict) -> str:
 def _readable_check(out: dict) -> str:
     lines = [out["verdict"]]
     lines += [f"  {m['kind']}: the claim says {m['claim']}, the article {m['article']}" for m in out["mismatches"]]
+    if out["missing"]:
+        lines.append(f"  not stated in the articles: {', '.join(out['missing'])}")
     for e in out["evidence"]:
         lines.append(f"  「{' '.join(e['text'].split())}」")
         lines.append(f"  [{e['title']} ({e['doc_id']}, {e['start']}–{e['end']})]")

@@ -309,26 +309,30 @@ def _weigh(bot: Bot, claim: _Claim, hit: Hit, start: int, end: int, similarity: 
     near = claim.held(words, lexicon.Context(_surroundings(bot, hit), loose=False))
     pending = []  # words neither stated, nor opposed, nor replaced: maybe said in other words
     for i, word in enumerate(words):
-        opposite = None if held[i] else _opposite(word.text, norm)
+        if held[i]:
+            continue
+        opposite = _opposite(word, norm)
+        # another word in the claim word's slot of this sentence outweighs a mention of it nearby
+        replaced = None if opposite or cross else _slot(claim.norm, word, norm)
         if opposite:
             mismatches.append(mismatch("predicate", (word.start, word.end), opposite))
-        elif not (held[i] or near[i]):
-            replaced = None if cross else _slot(claim.norm, word, norm)
-            if replaced:
-                kind = "name" if word.flag.startswith("ns") else "predicate" if word.flag.startswith("v") else "qualifier"
-                mismatches.append(mismatch(kind, (word.start, word.end), replaced))
-            else:
-                pending.append(i)
-    if pending:
-        close = _said_alike(bot.encoder, [words[i].text for i in pending], text)
-        for i, alike in zip(pending, close):
-            held[i] = alike
+        elif replaced:
+            kind = "name" if word.flag.startswith("ns") else "predicate" if word.flag.startswith("v") else "qualifier"
+            mismatches.append(mismatch(kind, (word.start, word.end), replaced))
+        elif not near[i]:
+            pending.append(i)
+    # a common word may be said in other words; a name, or a single character, only as itself
+    alike = [i for i in pending if len(words[i].text) > 1 and not words[i].flag.startswith(("nr", "ns", "nt", "nz"))]
+    for i, close in zip(alike, _said_alike(bot.encoder, [words[i].text for i in alike], text) if alike else []):
+        held[i] = close
     unheld = tuple(claim.text[words[i].start : words[i].end] for i in pending if not held[i])
     weights = claim.weights(words, bot.index.bm25)
     total = sum(weights) or 1.0
     overlap = (0.8 * sum(w for w, h in zip(weights, held) if h)
                + 0.2 * sum(w for w, h, n in zip(weights, held, near) if h or n)) / total if words else 0.0
     negated = _negation(text)
+    if negated and not _about(norm, negated, [w.text for w, h in zip(words, held) if h]):
+        negated = None  # the "not" is in a part of the sentence the claim does not speak of
     if bool(claim.negation) != bool(negated):  # "不會落成" against "將落成", or the reverse
         if not mismatches and not missing and not unheld:
             mismatches.append(mismatch("negation", claim.negation or (0, len(claim.text)),
@@ -344,7 +348,9 @@ WORD_ALIKE = 0.6  # the encoder's cosine at which a claim word counts as said in
 def _said_alike(encoder: Encoder, words: Sequence[str], sentence: str) -> list[bool]:
     """Whether each claim word is said in other words by the sentence: the encoder's cosine between it and
     one of the sentence's content words (or two neighbours together) reaches ``WORD_ALIKE`` ("moved into"
-    and 進駐, "listed" and 上市); the dictionary knows only some translations."""
+    and 進駐, "listed" and 上市). Where a close sentence word shares half the claim word's characters and
+    has others of its own, it is no other wording but the same word with a part swapped (閉園 for 開園,
+    浸會大學 for 理工大學): no match. (投資 in 投資額 is no swap.)"""
     own = [w.text for w in lexicon.content_words(sentence)]
     own += [a + b for a, b in zip(own, own[1:])]
     own += [piece for w in own if len(w) > 2 for piece in jieba.lcut_for_search(w) if 1 < len(piece) < len(w)]
@@ -353,7 +359,22 @@ def _said_alike(encoder: Encoder, words: Sequence[str], sentence: str) -> list[b
         return [False] * len(words)
     vectors = _VECTORS.encode(encoder, [*words, *own])
     cosine = vectors[: len(words)] @ vectors[len(words) :].T
-    return [bool(row.max() >= WORD_ALIKE) for row in cosine]
+    out = []
+    for word, row in zip(words, cosine):
+        close = [other for c, other in zip(row, own) if c >= WORD_ALIKE]
+        swapped = any(len(set(word) & set(other)) >= len(word) / 2 and set(other) - set(word) for other in close)
+        out.append(bool(close) and not swapped)
+    return out
+
+
+def _about(norm: str, span: Span, words: Sequence[str]) -> bool:
+    """Whether the clause of the sentence holding ``span`` is the one that states most of the claim's
+    ``words``: a "not" elsewhere in the sentence is about something else."""
+    bounds = [0, *(m.end() for m in re.finditer(r"[，,；;：:]", norm)), len(norm) + 1]
+    clauses = [(a, b) for a, b in zip(bounds, bounds[1:])]
+    held = [sum(word in norm[a:b] for word in words) for a, b in clauses]
+    here = next(i for i, (a, b) in enumerate(clauses) if a <= span[0] < b)
+    return held[here] > 0 and held[here] == max(held)
 
 
 def _negated_word(claim: _Claim, words: Sequence[lexicon.Word], norm: str) -> Span | None:
@@ -374,9 +395,13 @@ def _surroundings(bot: Bot, hit: Hit) -> str:
     return "\n".join([hit.passage.search_text(), *(p.text for p in around if p.doc_id == hit.passage.doc_id)])
 
 
-def _opposite(word: str, norm: str) -> Span | None:
-    """Where the sentence (normalised) states a word meaning the opposite of the claim's ``word``."""
-    for other in sorted(lexicon.opposites(word), key=len, reverse=True):
+def _opposite(word: lexicon.Word, norm: str) -> Span | None:
+    """Where the sentence (normalised) states a word meaning the opposite of the claim's ``word`` (a
+    one-character verb by the opposite character: 閉 against 開)."""
+    found = lexicon.opposites(word.text)
+    if len(word.text) == 1 and word.flag.startswith("v"):
+        found |= lexicon.opposite_characters(word.text)
+    for other in sorted(found, key=len, reverse=True):
         found = re.search(rf"\b{re.escape(other)}\w*" if other.isascii() else re.escape(other), norm)
         if found:
             return found.span()
@@ -396,6 +421,8 @@ def _slot(claim_norm: str, word: lexicon.Word, norm: str) -> Span | None:
     found = re.search(f"{re.escape(before)}(\\w{{1,6}}?){re.escape(after)}", norm)
     if found is None or word.text in found.group(1) or found.group(1) in word.text:
         return None
+    if word.flag.startswith("v") and any(f.startswith(("nr", "ns", "nt")) for _, f in jieba.posseg.cut(found.group(1))):
+        return None  # a verb's slot does not hold a name (銀行設立分行 against 銀行深圳市分行)
     return found.span(1)
 
 
@@ -466,6 +493,7 @@ class _Claim:
 
 _NEGATIONS = frozenset(normalize(
     "不 不是 沒 沒有 未 未曾 未能 尚未 從未 並未 並無 並不 從不 絕不 並非 非 無 無法 不能 不會 不再 不曾 別 勿 "
+    "毋 毋須 毋需 無須 無需 不必 不用 不需 不須 "
     "not no never none neither nor without cannot"
 ).split())
 

@@ -39,8 +39,8 @@ _FUNCTION_FLAGS = ("u", "p", "c", "r", "x", "y", "e", "o", "w", "q", "uj", "ul",
 # the same thing
 _LIGHT_ZH = frozenset(normalize(
     "已 已經 經已 將 將會 會 正 正在 曾 曾經 也 都 還 均 亦 就 便 才 並 又 再 更 共 共有 一共 總共 合共 分別 目前 "
-    "當前 現時 現在 至今 迄今 如今 有 是 為 成為 係 屬 屬於 可 可以 能 能夠 進行 開展 實現 作出 予以 給予 獲 得 "
-    "表示 稱 指 說 介紹 透露 強調 認為 指出 "
+    "當前 現時 現在 至今 迄今 如今 有 是 為 成為 係 屬 屬於 可 可以 能 能夠 進行 開展 實現 作出 予以 給予 獲 得 達 "
+    "表示 稱 指 說 介紹 透露 強調 認為 指出 預計 預期 估計 "
     "等 一些 一個 這些 那些 該 此 其中 方面 相關 有關 通過 透過 位於 設於 在於"
 ).split())
 # English closed classes; qualifiers and quantifiers that change a claim (all, only, first, most) are not here
@@ -65,15 +65,16 @@ class Word:
 
 
 def content_words(text: str, skip: Iterable[tuple[int, int]] = ()) -> list[Word]:
-    """The content words of ``text`` in order, leaving out any that overlap a ``skip`` span (its facts
-    and names, which are compared on their own)."""
-    norm = normalize(text)
-    skip = list(skip)
+    """The content words of ``text`` in order, the ``skip`` spans (its facts and names, compared on their
+    own) blanked first so that no word runs into one ("9月閉園" gives 閉園, not 月閉園)."""
+    chars = list(normalize(text))
+    for s, e in skip:
+        chars[s:e] = " " * (e - s)
     out, start = [], 0
-    for word, flag in jieba.posseg.cut(norm):
+    for word, flag in jieba.posseg.cut("".join(chars)):
         end = start + len(word)
         span, start = (start, end), end
-        if any(span[0] < e and s < span[1] for s, e in skip) or not word.strip():
+        if not word.strip():
             continue
         if word.isascii():
             for m in re.finditer(r"[a-z]+(?:['’-][a-z]+)*", word):
@@ -120,9 +121,12 @@ def senses(word: str) -> frozenset[str]:
 
 @functools.cache
 def chinese_for(word: str) -> frozenset[str]:
-    """The Chinese words (two characters or more) CC-CEDICT glosses an English word (any of its forms) with."""
+    """The Chinese words (two characters or more) CC-CEDICT glosses an English word or phrase with, by any
+    form of its first word ("brought together" as "bring together")."""
     en_zh, _ = dictionary()
-    return frozenset(h for form in english_forms(word) for h in en_zh.get(form, ()) if len(h) > 1)
+    first, _, rest = word.partition(" ")
+    forms = [" ".join(filter(None, (form, rest))) for form in english_forms(first)]
+    return frozenset(h for form in forms for h in en_zh.get(form, ()) if len(h) > 1)
 
 
 @functools.cache
@@ -169,6 +173,11 @@ def _characters() -> dict[str, frozenset[str]]:
     return {c: frozenset(o) for c, o in out.items()}
 
 
+def opposite_characters(char: str) -> frozenset[str]:
+    """The characters of opposite meaning to one character (開 → 關, 閉, 停…)."""
+    return _characters().get(char, frozenset())
+
+
 def opposites(word: str) -> frozenset[str]:
     """The words meaning the opposite of ``word`` (normalised): a Chinese word's own, and the word with one
     character changed for its opposite (開園 → 閉園); an English word's in English (by any of its forms) and
@@ -176,7 +185,7 @@ def opposites(word: str) -> frozenset[str]:
     pairs = _pairs()
     if not word.isascii():
         swapped = {word[:i] + o + word[i + 1 :] for i, c in enumerate(word) if len(word) > 1
-                   for o in _characters().get(c, ())}
+                   for o in opposite_characters(c)}
         return pairs.get(word, frozenset()) | swapped
     forms = [word, *english_forms(word)]
     found = {o for form in forms for o in pairs.get(form, ())}
@@ -222,6 +231,16 @@ class Context:
             self._spelled = frozenset(out)
         return self._spelled
 
+    def _pieced(self, word: str) -> bool:
+        """Whether the text states every character of a long word in pieces of two or more it holds
+        (香港科學園 as 香港 and 科學園; not 香港浸會大學 by 香港 and 大學 alone)."""
+        covered = [False] * len(word)
+        for piece in jieba.lcut_for_search(word):
+            at = word.find(piece)
+            if len(piece) > 1 and piece != word and piece in self.norm and at >= 0:
+                covered[at : at + len(piece)] = [True] * len(piece)
+        return len(word) > 2 and all(covered)
+
     def holds(self, word: str) -> bool:
         """Whether the text states ``word`` (normalised) or a word meaning the same, in either language."""
         if word.isascii():
@@ -238,8 +257,7 @@ class Context:
             # translation: "branch" (分行, 分支) in 分園, "opened" (開放, 開幕) in 開園; a word it knows
             # means what it says (合作 is not "closed" for 合上)
             return self.loose and any(len(h) == 2 and h[0] in self._heads() for h in heads)
-        pieces = [p for p in jieba.lcut_for_search(word) if len(p) > 1 and p != word]
-        if word in self.norm or (len(word) > 2 and pieces and all(p in self.norm for p in pieces)):
+        if word in self.norm or self._pieced(word):
             return True
         if not self.loose:
             return False

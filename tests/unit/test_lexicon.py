@@ -64,7 +64,9 @@ def test_a_pinyin_word_finds_its_chinese_and_a_translation_its_head_character():
     assert not context.holds("closed")
 
 
-def test_a_wider_context_holds_only_exact_words():
-    loose, exact = Context("首批三棟大樓將在年底陸續落成"), Context("首批三棟大樓將在年底陸續落成", loose=False)
-    assert loose.holds("buildings") and not exact.holds("buildings")
-    assert exact.holds(normalize("大樓"))
+def test_a_wider_context_holds_words_and_translations_but_no_synonyms_or_head_characters():
+    text = "香港科技大學深港協同創新研究院於2020年在深圳分園成立"
+    loose, exact = Context(text), Context(text, loose=False)
+    assert loose.holds(normalize("設立")) and not exact.holds(normalize("設立"))
+    assert loose.holds("branch") and not exact.holds("branch")
+    assert exact.holds("university") and exact.holds(normalize("研究院"))
