@@ -305,18 +305,23 @@ def _weigh(bot: Bot, claim: _Claim, hit: Hit, start: int, end: int, similarity: 
             else:
                 missing.append(claim_name.text)
     words = claim.content(year, cross)
-    held = claim.held(words, lexicon.Context(text))
+    sentence = lexicon.Context(text)
+    held = claim.held(words, sentence)
+    stated = claim.held(words, lexicon.Context(text, loose=False))  # as itself or a dictionary translation
     near = claim.held(words, lexicon.Context(_surroundings(bot, hit), loose=False))
     pending = []  # words neither stated, nor opposed, nor replaced: maybe said in other words
     for i, word in enumerate(words):
-        if held[i]:
-            continue
-        opposite = _opposite(word, norm)
-        # another word in the claim word's slot of this sentence outweighs a mention of it nearby
-        replaced = None if opposite or cross else _slot(claim.norm, word, norm)
+        # an opposite in the sentence outweighs a loose match (a synonym, a gloss): "closed" against 開園
+        opposite = None if stated[i] else sentence.opposite(word)
         if opposite:
             mismatches.append(mismatch("predicate", (word.start, word.end), opposite))
-        elif replaced:
+            held[i] = False
+            continue
+        if held[i]:
+            continue
+        # another word in the claim word's slot of this sentence outweighs a mention of it nearby
+        replaced = None if cross else _slot(claim.norm, word, norm)
+        if replaced:
             kind = "name" if word.flag.startswith("ns") else "predicate" if word.flag.startswith("v") else "qualifier"
             mismatches.append(mismatch(kind, (word.start, word.end), replaced))
         elif not near[i]:
@@ -393,19 +398,6 @@ def _surroundings(bot: Bot, hit: Hit) -> str:
     rows = [r for r in (hit.row - 1, hit.row + 1) if 0 <= r < len(bot.index.passages)]
     around = [bot.index.passages[r] for r in rows]
     return "\n".join([hit.passage.search_text(), *(p.text for p in around if p.doc_id == hit.passage.doc_id)])
-
-
-def _opposite(word: lexicon.Word, norm: str) -> Span | None:
-    """Where the sentence (normalised) states a word meaning the opposite of the claim's ``word`` (a
-    one-character verb by the opposite character: 閉 against 開)."""
-    found = lexicon.opposites(word.text)
-    if len(word.text) == 1 and word.flag.startswith("v"):
-        found |= lexicon.opposite_characters(word.text)
-    for other in sorted(found, key=len, reverse=True):
-        found = re.search(rf"\b{re.escape(other)}\w*" if other.isascii() else re.escape(other), norm)
-        if found:
-            return found.span()
-    return None
 
 
 _SLOT_SIDE = 2  # characters on each side of a claim word that must stand around the article's word too

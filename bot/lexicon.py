@@ -24,7 +24,7 @@ import jieba.posseg
 from pypinyin import lazy_pinyin
 
 from .text import CJK, english_forms, normalize
-from .translate import dictionary, entries, gloss_key
+from .translate import _PARENTHESES, dictionary, entries, gloss_key
 
 ANTONYMS = "data/antonyms.tsv"
 _NOT = frozenset(normalize("不無沒非未有"))
@@ -109,6 +109,18 @@ def _glosses() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
                 keys.setdefault(word, set()).add(key)
     return ({w: frozenset(k) for w, k in keys.items()},
             {k: frozenset(w) for k, w in heads.items() if len(w) <= MAX_GLOSS_HEADWORDS})
+
+
+@functools.cache
+def _gloss_words() -> dict[str, frozenset[str]]:
+    """Simplified headword → the English words of all its CC-CEDICT glosses (function words left out), in
+    every dictionary form: what a Chinese word can be said with in English."""
+    out: dict[str, set[str]] = {}
+    for head, glosses in entries():
+        words = {w for gloss in glosses for w in re.findall(r"[a-z]+", _PARENTHESES.sub(" ", gloss.lower()))
+                 if w not in _LIGHT_EN and len(w) > 2}
+        out.setdefault(head, set()).update(words)
+    return {head: frozenset(form for w in words for form in english_forms(w)) for head, words in out.items()}
 
 
 @functools.cache
@@ -204,7 +216,8 @@ class Context:
         self._latin = latin
         self._chinese: frozenset[str] | None = None
         self._spelled: frozenset[str] | None = None
-        self._first: frozenset[str] | None = None
+        self._first: list[Word] | None = None
+        self._english: frozenset[str] | None = None
 
     def _english_as_chinese(self) -> frozenset[str]:
         """The Chinese headwords of the text's English words: how two English synonyms meet."""
@@ -212,13 +225,25 @@ class Context:
             self._chinese = frozenset(h for w in self._latin if w not in _LIGHT_EN for h in chinese_for(w))
         return self._chinese
 
-    def _heads(self) -> frozenset[str]:
-        """The first characters of the text's two-character content words the dictionary does not know."""
+    def _unknown(self) -> list[Word]:
+        """The text's two-character content words the dictionary does not know (開園, 分園)."""
         if self._first is None:
             known = dictionary()[1]
-            self._first = frozenset(w.text[0] for w in content_words(self.norm) if len(w.text) == 2
-                                    and w.text not in known)
+            self._first = [w for w in content_words(self.norm) if len(w.text) == 2 and w.text not in known]
         return self._first
+
+    def _heads(self) -> frozenset[str]:
+        """The first characters of the text's two-character content words the dictionary does not know."""
+        return frozenset(w.text[0] for w in self._unknown())
+
+    def _glossed(self) -> frozenset[str]:
+        """The English words CC-CEDICT glosses the text's Chinese words with (a word it does not know by its
+        head character's): how "formed" finds 組建 (組: to form) and "raising" 集資 (to raise money)."""
+        if self._english is None:
+            glosses = _gloss_words()
+            words = [w.text for w in content_words(self.norm) if w.flag != "eng"]
+            self._english = frozenset(g for w in words for g in glosses.get(w, glosses.get(w[0], ())))
+        return self._english
 
     def _spellings(self) -> frozenset[str]:
         """The pinyin of every run of two to four of the text's Chinese characters: how "Hetao" finds 河套."""
@@ -230,6 +255,22 @@ class Context:
                            for j in range(i + 2, min(i + 4, len(syllables)) + 1))
             self._spelled = frozenset(out)
         return self._spelled
+
+    def opposite(self, word: Word) -> tuple[int, int] | None:
+        """Where the text states a word meaning the opposite of ``word``: one of its opposites; a
+        one-character verb's opposite character (閉 against 開); for an English word, an opposite's
+        translation by its head character, as ``holds`` reads one ("closed": "open", 開放, in 開園)."""
+        found = set(opposites(word.text))
+        if len(word.text) == 1 and word.flag.startswith("v"):
+            found |= opposite_characters(word.text)
+        for other in sorted(found, key=len, reverse=True):
+            at = re.search(rf"\b{re.escape(other)}\w*" if other.isascii() else re.escape(other), self.norm)
+            if at:
+                return at.span()
+        if word.text.isascii():
+            heads = {h[0] for o in found if o.isascii() for h in chinese_for(o) if len(h) == 2}
+            return next(((w.start, w.end) for w in self._unknown() if w.text[0] in heads), None)
+        return None
 
     def _pieced(self, word: str) -> bool:
         """Whether the text states every character of a long word in pieces of two or more it holds
@@ -256,7 +297,9 @@ class Context:
             # a word the dictionary does not know, read by its head character, that starts a two-character
             # translation: "branch" (分行, 分支) in 分園, "opened" (開放, 開幕) in 開園; a word it knows
             # means what it says (合作 is not "closed" for 合上)
-            return self.loose and any(len(h) == 2 and h[0] in self._heads() for h in heads)
+            if self.loose and any(len(h) == 2 and h[0] in self._heads() for h in heads):
+                return True
+            return self.loose and bool(set(english_forms(word)) & self._glossed())
         if word in self.norm or self._pieced(word):
             return True
         if not self.loose:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.lexicon import Context, content_words, opposites, synonyms
+from bot.lexicon import Context, Word, content_words, opposites, synonyms
 from bot.text import normalize
 
 
@@ -61,7 +61,17 @@ def test_context_holds_words_synonyms_and_translations_in_both_directions():
 def test_a_pinyin_word_finds_its_chinese_and_a_translation_its_head_character():
     context = Context("香港科學園深圳分園2023年9月開園，進駐河套合作區。")
     assert context.holds("hetao") and context.holds("branch") and context.holds("opened")
-    assert not context.holds("closed")
+
+
+def test_an_opposite_is_found_as_the_holding_rules_read_words():
+    context = Context("香港科學園深圳分園2023年9月開園，組建團隊。")
+    start, end = context.opposite(Word("closed", 0, 6, "eng"))
+    assert context.norm[start:end] == normalize("開園")  # "open" → 開放 → the head of 開園
+    start, end = Context("首批三棟大樓將在年底陸續落成").opposite(Word(normalize("拆卸"), 0, 2, "v"))
+    assert (start, end) == (12, 14)
+    assert Context("香港科學園深圳分園開園").opposite(Word(normalize("閉"), 0, 1, "v")) is not None
+    assert Context("香港科學園深圳分園開園").opposite(Word("opened", 0, 6, "eng")) is None
+    assert Context("組建團隊").holds("organized")  # CC-CEDICT glosses 組建 "to put together; to organize"
 
 
 def test_a_wider_context_holds_words_and_translations_but_no_synonyms_or_head_characters():
