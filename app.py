@@ -9,15 +9,18 @@ WENDA_INDEX).
 from __future__ import annotations
 
 import atexit
+import html
+import json
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import gradio as gr
 import uvicorn
@@ -26,8 +29,10 @@ from bot import Bot, QueryError, WendaError, factcheck_render, render
 from bot.api import CONCURRENCY, create_api
 from bot.engine import encodable
 from bot.factcheck import PASSAGES, check_json
+from bot.formats import SUFFIXES
+from bot.library import MAX_UPLOAD_BYTES, MB, Library, too_large
 from bot.settings import MODES
-from bot.text import detect_language
+from bot.text import CJK, detect_language
 
 log = logging.getLogger("wenda.app")
 
@@ -38,6 +43,9 @@ SHOWN_MODES = tuple(m for m in ("hybrid", "bm25", "dense") if m in MODES)
 QUEUE_SIZE = 256  # waiting questions beyond this are turned away with "the queue is full"
 EXPORT_AGE_S = 600  # a fact check's CSV and Markdown files are removed after this (Gradio copied them at once)
 CACHE_AGE_S = 3600  # and Gradio's copies, which the download buttons serve, after this
+
+_CJK = re.compile(f"[{CJK}]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 UI = {
     "zh-Hant": {
@@ -50,6 +58,7 @@ UI = {
         "too_long": "問題太長了（{length:,} 字，上限 {limit:,} 字）。請一次只問一件事。",
         "no_words": "這個問題沒有文字。請用中文或英文提問。",
         "failed": "抱歉，暫時無法回答這個問題，請稍後再試。",
+        "api": "透過 API 使用",
         "check_tab": "事實核查", "check": "核查", "csv": "下載 CSV", "markdown": "下載 Markdown",
         "check_placeholder": "貼上要核查的文稿（例如整篇新聞稿），或一行一句，例如：香港科學園深圳分園2023年9月開園，"
                              "已進駐40家香港企業和機構。",
@@ -64,6 +73,7 @@ UI = {
         "too_long": "问题太长了（{length:,} 字，上限 {limit:,} 字）。请一次只问一件事。",
         "no_words": "这个问题没有文字。请用中文或英文提问。",
         "failed": "抱歉，暂时无法回答这个问题，请稍后再试。",
+        "api": "通过 API 使用",
         "check_tab": "事实核查", "check": "核查", "csv": "下载 CSV", "markdown": "下载 Markdown",
         "check_placeholder": "粘贴要核查的文稿（例如整篇新闻稿），或一行一句，例如：香港科学园深圳分园2023年9月开园，"
                              "已进驻40家香港企业和机构。",
@@ -82,6 +92,7 @@ UI = {
                     "Please ask about one thing at a time.",
         "no_words": "That question has no words in it. Please ask in Chinese or English.",
         "failed": "Sorry, Wenda could not answer that just now. Please try again in a moment.",
+        "api": "Use via API",
         "check_tab": "Fact check", "check": "Check", "csv": "Download CSV", "markdown": "Download Markdown",
         "check_placeholder": "Paste the draft to check (a whole press release will do), or one claim a line, e.g. "
                              "The Shenzhen branch of the Hong Kong Science Park opened in September 2023 and has "
@@ -109,6 +120,10 @@ mark.wenda-answer { background: #f59e0b; color: #111827; padding: 0 0.15em; bord
 .wenda-ref, .wenda-number { font-weight: 600; color: #2563eb; }
 .wenda-heading { font-weight: 600; margin-top: 0.8em !important; }
 .wenda-abstain { font-weight: 600; }
+.wenda-understood { font-size: 0.85em; opacity: 0.8; font-style: italic; }
+details.wenda-original { font-size: 0.85em; margin: 0 0 0.3em 0; }
+details.wenda-original summary { cursor: pointer; color: #2563eb; display: inline; }
+#wenda-hint p { color: #b45309; margin: 0; }
 details.wenda-citation { border-left: 3px solid #cbd5e1; padding: 0.1em 0.6em; margin: 0.3em 0; }
 details.wenda-cited-passage { border-left-color: #f59e0b; }
 details.wenda-citation summary { cursor: pointer; }
@@ -144,13 +159,52 @@ table.wenda-mismatches th, table.wenda-mismatches td { border: 1px solid #e5e7eb
 .wenda-check-summary { font-weight: 600; }
 """
 
+# After an answer: bring the newest reply into view (the page is the one scroll area), once per new reply.
+SCROLL_JS = """() => {
+  const replies = document.querySelectorAll('#wenda-chat .wenda-reply');
+  if (replies.length === (window.__wendaReplies || 0)) return;
+  window.__wendaReplies = replies.length;
+  const last = replies[replies.length - 1];
+  const row = last && (last.closest('.message-row') || last);
+  if (row) row.scrollIntoView({block: 'start', behavior: 'instant'});
+}"""
+# Once the labels change: Gradio's footer link to the API page in the interface language, told by the Ask
+# button's label (a gr.State's value never reaches the browser).
+FOOTER_JS = """(label) => {
+  const words = %s;
+  document.querySelectorAll('footer .show-api').forEach((link) => {
+    for (const node of link.childNodes) {
+      if (node.nodeType === 3 && Object.values(words).includes(node.textContent.trim())) {
+        node.textContent = words[label] || words.Ask;
+      }
+    }
+  });
+}""" % json.dumps({words["ask"]: words["api"] for words in UI.values()}, ensure_ascii=False)
 
-def interface_language(question: str, current: str) -> str:
-    """The language the interface should speak after ``question``: the question's, or ``current`` when
-    it has no letters to tell by (empty, punctuation, emoji)."""
-    if not any(c.isalpha() for c in question or ""):
+
+def question_language(question: str) -> str:
+    """The language a visitor asked in: Chinese (in the script of its Chinese characters) when it holds at least
+    as many Chinese characters as English words, so "Who is the 執行總監 of 港科大?" is Chinese."""
+    chinese = "".join(_CJK.findall(question))
+    if chinese and len(chinese) >= len(_LATIN_WORD.findall(question)):
+        return detect_language(chinese)
+    return "en"
+
+
+def interface_language(question: str, current: str, chosen: bool = False) -> str:
+    """The language the interface should speak after ``question``: ``current`` once the visitor ``chosen`` it with
+    the switch, or when the question has no letters to tell by (empty, punctuation, emoji); else the question's."""
+    if chosen or not any(c.isalpha() for c in question or ""):
         return current
-    return detect_language(question)
+    return question_language(question)
+
+
+def chosen_language(choice: str, current: str, chinese: str) -> str:
+    """The interface language for the switch's ``choice``: English, or Chinese in the script the visitor last
+    had (``current`` if Chinese, else ``chinese``), so Simplified comes back as Simplified."""
+    if choice == ENGLISH:
+        return "en"
+    return current if current.startswith("zh") else chinese
 
 
 def browser_language(accept_language: str) -> str:
@@ -167,24 +221,34 @@ def browser_language(accept_language: str) -> str:
     return "zh-Hant"
 
 
-def reply(bot: Bot, question: str, k: int | None, mode: str | None, show_scores: bool, current: str) -> tuple[str, str]:
-    """(interface language, reply HTML) for one question from the chat; never raises."""
-    language = interface_language(question, current)
+def refusal(bot: Bot, question: str, language: str) -> str:
+    """Why ``question`` is not sent to the bot, in ``language`` (blank, or over the length limit); '' when it can be."""
+    length, limit = len((question or "").strip()), bot.settings.max_question_chars
+    if not length:
+        return UI[language]["empty"]
+    return UI[language]["too_long"].format(length=length, limit=limit) if length > limit else ""
+
+
+def reply(bot: Bot, question: str, k: int | None, mode: str | None, show_scores: bool, current: str,
+          history: Sequence[str] = (), chosen: bool = False) -> tuple[str, str]:
+    """(interface language, reply HTML) for one question from the chat, a follow-up of the earlier questions in
+    ``history``; the reply shows how the question was understood when they changed it. Never raises."""
+    language = interface_language(question, current, chosen)
     words = UI[language]
-    if not (question or "").strip():
-        return language, render.notice_html(words["empty"], language)
+    if message := refusal(bot, question, language):
+        return language, render.notice_html(message, language)
     if not any(c.isalnum() for c in question):
         return language, render.notice_html(words["no_words"], language)
     try:
-        answer = bot.ask(question, int(k) if k else None, mode or None)
+        answer, understood = bot.ask_followup(question, history, int(k) if k else None, mode or None)
     except QueryError as error:
-        length, limit = len(question.strip()), bot.settings.max_question_chars
-        message = words["too_long"].format(length=length, limit=limit) if length > limit else str(error)
-        return language, render.notice_html(message, language)
+        return language, render.notice_html(str(error), language)
     except Exception:  # the last line of defence: the visitor gets a polite reply, the log the traceback
         log.exception("answering %r failed", question[:200])
         return language, render.notice_html(words["failed"], language)
-    return language, render.answer_html(answer, bot.index.articles, show_scores)
+    shown = understood.text if understood.changed else ""
+    return language, render.answer_html(answer, bot.index.articles, show_scores, language, shown,
+                                        mode or bot.settings.mode)
 
 
 class Exports:
@@ -257,9 +321,178 @@ def fact_check(bot: Bot, text: str, language: str, exports: Exports = EXPORTS) -
     return present(bot, check_draft(bot, text), language, exports)
 
 
-def build_app(bot: Bot) -> gr.Blocks:
-    """The web interface over ``bot``: a chat tab (another tab goes beside it in ``gr.Tabs``) and the
-    named API endpoint ``/ask`` for gradio_client, which returns the same object as ``POST /api/ask``."""
+# The Articles tab (present only when the server has an admin token): its words in each language.
+ARTICLE_WORDS = {
+    "zh-Hant": {
+        "tab": "文章", "token": "管理密碼（WENDA_ADMIN_TOKEN）", "show": "顯示文章",
+        "upload": "把文章檔案拖放到這裏，或按此選擇（{types}；每個最多 {mb} MB）", "add": "加入文章",
+        "choice": "要移除的文章", "remove": "移除",
+        "columns": ["標題", "來源", "日期", "段落", "檔案", "編號"],
+        "wrong_token": "管理密碼不對：沒有作任何改動。", "no_files": "請先選擇或拖放文章檔案。",
+        "no_choice": "請先選擇要移除的文章。", "none": "還沒有文章。",
+        "added": "已加入 {file}：{articles} 篇文章，{passages} 段。", "removed": "已移除 {file}（{articles} 篇文章）。",
+        "failed": "{file} 沒有加入：{why}", "listed": "共 {articles} 篇文章。",
+    },
+    "zh-Hans": {
+        "tab": "文章", "token": "管理密码（WENDA_ADMIN_TOKEN）", "show": "显示文章",
+        "upload": "把文章文件拖放到这里，或按此选择（{types}；每个最多 {mb} MB）", "add": "加入文章",
+        "choice": "要移除的文章", "remove": "移除",
+        "columns": ["标题", "来源", "日期", "段落", "文件", "编号"],
+        "wrong_token": "管理密码不对：没有作任何改动。", "no_files": "请先选择或拖放文章文件。",
+        "no_choice": "请先选择要移除的文章。", "none": "还没有文章。",
+        "added": "已加入 {file}：{articles} 篇文章，{passages} 段。", "removed": "已移除 {file}（{articles} 篇文章）。",
+        "failed": "{file} 没有加入：{why}", "listed": "共 {articles} 篇文章。",
+    },
+    "en": {
+        "tab": "Articles", "token": "Admin token (WENDA_ADMIN_TOKEN)", "show": "Show the articles",
+        "upload": "Drop article files here, or click to choose them ({types}; at most {mb} MB each)",
+        "add": "Add the articles", "choice": "Article to remove", "remove": "Remove",
+        "columns": ["Title", "Source", "Date", "Passages", "File", "ID"],
+        "wrong_token": "The admin token is wrong: nothing was changed.", "no_files": "Choose or drop article files first.",
+        "no_choice": "Choose the article to remove first.", "none": "No articles yet.",
+        "added": "Added {file}: {articles} article(s), {passages} passages.",
+        "removed": "Removed {file} ({articles} article(s)).", "failed": "{file} was not added: {why}",
+        "listed": "{articles} article(s).",
+    },
+}
+
+
+def article_words(lang: str) -> dict:
+    """The Articles tab's words in ``lang``, the upload hint filled in."""
+    words = dict(ARTICLE_WORDS[lang])
+    words["upload"] = words["upload"].format(types=" ".join(SUFFIXES), mb=MAX_UPLOAD_BYTES // MB)
+    return words
+
+
+def articles_html(rows: list[dict] | None, lang: str) -> str:
+    """The list of articles as a table; every value escaped (a title may come from any uploaded page)."""
+    if rows is None:
+        return ""
+    words = article_words(lang)
+    if not rows:
+        return f'<p class="wenda-articles-empty">{html.escape(words["none"])}</p>'
+    head = "".join(f"<th>{html.escape(name)}</th>" for name in words["columns"])
+    body = "".join(
+        '<tr class="wenda-article-row">' + "".join(
+            f'<td class="wenda-article-{key}">{html.escape(str(row[key]))}</td>'
+            for key in ("title", "source", "date", "passages", "file", "doc_id")) + "</tr>"
+        for row in rows)
+    return (f'<p class="wenda-articles-count">{html.escape(words["listed"].format(articles=len(rows)))}</p>'
+            f'<table class="wenda-articles"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+
+
+def status_html(messages: list[tuple[bool, str]]) -> str:
+    """What the last change did, a line each: ``(ok, message)``."""
+    return "".join(f'<p class="wenda-articles-status wenda-{"done" if ok else "refused"}">{html.escape(text)}</p>'
+                   for ok, text in messages)
+
+
+def list_articles(library: Library, token: str, lang: str) -> tuple[str, list[dict] | None]:
+    """(status HTML, rows) for the list, or why not (rows None: a wrong token sees no list)."""
+    if not library.allows(token):
+        return status_html([(False, article_words(lang)["wrong_token"])]), None
+    return "", [row.as_dict() for row in library.rows()]
+
+
+def add_articles(library: Library, token: str, paths: list[str] | None, lang: str,
+                 progress: Callable[[float, str], None] = lambda share, what: None) -> tuple[str, list[dict] | None]:
+    """Add each uploaded file in turn, saying what each did; (status HTML, rows after). A file that fails is
+    reported and the others still added; a wrong token adds none."""
+    words = article_words(lang)
+    if not library.allows(token):
+        return status_html([(False, words["wrong_token"])]), None
+    if not paths:
+        return status_html([(False, words["no_files"])]), [row.as_dict() for row in library.rows()]
+    messages = []
+    for number, path in enumerate(paths):
+        name = Path(path).name
+        progress(number / len(paths), name)
+        try:
+            size = Path(path).stat().st_size
+            if size > MAX_UPLOAD_BYTES:
+                raise too_large(size)
+            done = library.add(name, Path(path).read_bytes(), progress=True)
+            messages.append((True, words["added"].format(file=done["file"], articles=len(done["added"]),
+                                                         passages=sum(a["passages"] for a in done["added"]))))
+        except WendaError as error:
+            messages.append((False, words["failed"].format(file=name, why=error)))
+    progress(1.0, "")
+    return status_html(messages), [row.as_dict() for row in library.rows()]
+
+
+def remove_article(library: Library, token: str, doc_id: str | None, lang: str) -> tuple[str, list[dict] | None]:
+    """Remove the file of ``doc_id`` and its articles; (status HTML, rows after)."""
+    words = article_words(lang)
+    if not library.allows(token):
+        return status_html([(False, words["wrong_token"])]), None
+    if not doc_id:
+        return status_html([(False, words["no_choice"])]), [row.as_dict() for row in library.rows()]
+    try:
+        done = library.remove(doc_id)
+        message = (True, words["removed"].format(file=done["file"], articles=len(done["removed"])))
+    except WendaError as error:
+        message = (False, str(error))
+    return status_html([message]), [row.as_dict() for row in library.rows()]
+
+
+ARTICLES_CSS = """
+table.wenda-articles { border-collapse: collapse; width: 100%; font-size: 0.92em; }
+table.wenda-articles th, table.wenda-articles td { border-bottom: 1px solid #e5e7eb; padding: 0.25em 0.5em; text-align: left; }
+.wenda-articles-status.wenda-done { color: #166534; }
+.wenda-articles-status.wenda-refused { color: #991b1b; }
+"""
+
+
+def articles_tab(library: Library, language: gr.State, local: Callable) -> None:
+    """The Articles tab, built inside ``gr.Tabs``: the token, the list, an upload area and removal."""
+    words = article_words("zh-Hant")
+    with local(gr.Tab(words["tab"], id="articles"), lambda lang: gr.update(label=article_words(lang)["tab"])):
+        with gr.Row():
+            token = local(gr.Textbox(type="password", label=words["token"], scale=3, elem_id="wenda-token"),
+                          lambda lang: gr.update(label=article_words(lang)["token"]))
+            show = local(gr.Button(words["show"], scale=1, elem_id="wenda-show"),
+                         lambda lang: gr.update(value=article_words(lang)["show"]))
+        files = local(gr.File(file_count="multiple", file_types=list(SUFFIXES), label=words["upload"],
+                              elem_id="wenda-upload"),
+                      lambda lang: gr.update(label=article_words(lang)["upload"]))
+        add = local(gr.Button(words["add"], variant="primary", elem_id="wenda-add"),
+                    lambda lang: gr.update(value=article_words(lang)["add"]))
+        status = gr.HTML(elem_id="wenda-articles-status")
+        table = gr.HTML(elem_id="wenda-articles")
+        with gr.Row():
+            choice = local(gr.Dropdown([], label=words["choice"], scale=3, elem_id="wenda-remove-choice"),
+                           lambda lang: gr.update(label=article_words(lang)["choice"]))
+            remove = local(gr.Button(words["remove"], variant="stop", scale=1, elem_id="wenda-remove"),
+                           lambda lang: gr.update(value=article_words(lang)["remove"]))
+        listed = gr.State(None)  # the rows last shown, to show again in another language
+
+    def shown(status_: str, rows: list[dict] | None, lang: str) -> list:
+        options = [(f"{row['title']} ({row['doc_id']})", row["doc_id"]) for row in rows or []]
+        return [status_, articles_html(rows, lang), gr.update(choices=options, value=None), rows]
+
+    def show_event(token_: str, lang: str) -> list:
+        return shown(*list_articles(library, token_, lang), lang)
+
+    def add_event(token_: str, paths: list[str] | None, lang: str, progress=gr.Progress(track_tqdm=True)) -> list:
+        return [*shown(*add_articles(library, token_, paths, lang, lambda share, what: progress(share, desc=what)),
+                       lang), None]
+
+    def remove_event(token_: str, doc_id: str | None, lang: str) -> list:
+        return shown(*remove_article(library, token_, doc_id, lang), lang)
+
+    outputs = [status, table, choice, listed]
+    private = {"api_visibility": "private", "concurrency_id": "articles", "concurrency_limit": 1}
+    show.click(show_event, [token, language], outputs, **private)
+    token.submit(show_event, [token, language], outputs, **private)
+    add.click(add_event, [token, files, language], [*outputs, files], **private)
+    remove.click(remove_event, [token, choice, language], outputs, **private)
+    language.change(lambda rows, lang: articles_html(rows, lang), [listed, language], table, api_visibility="private")
+
+
+def build_app(bot: Bot, library: Library | None = None) -> gr.Blocks:
+    """The web interface over ``bot``: a chat tab (another tab goes beside it in ``gr.Tabs``), the fact-check
+    tab, the Articles tab when there is a ``library`` to change, and the named API endpoint ``/ask`` for
+    gradio_client, which returns the same object as ``POST /api/ask``."""
     start = "zh-Hant"
     words = UI[start]
     default_mode = bot.settings.mode if bot.settings.mode in SHOWN_MODES else SHOWN_MODES[0]
@@ -272,6 +505,9 @@ def build_app(bot: Bot) -> gr.Blocks:
 
     with gr.Blocks(title="Wenda 問答", analytics_enabled=False, delete_cache=(CACHE_AGE_S, CACHE_AGE_S)) as demo:
         language = gr.State(start)
+        chosen = gr.State(False)  # whether the visitor set the language with the switch: questions then keep it
+        chinese = gr.State(start)  # the Chinese script to come back to from English
+        asked = gr.State([])  # the questions asked so far, oldest first: a follow-up's history
         with gr.Row():
             local(gr.Markdown(words["intro"]), lambda lang: gr.update(value=UI[lang]["intro"]))
             switch = local(gr.Radio([CHINESE, ENGLISH], value=CHINESE, show_label=False, container=False, scale=0,
@@ -279,7 +515,7 @@ def build_app(bot: Bot) -> gr.Blocks:
                            lambda lang: gr.update(value=ENGLISH if lang == "en" else CHINESE))
         with gr.Tabs():
             with local(gr.Tab(words["tab"], id="ask"), lambda lang: gr.update(label=UI[lang]["tab"])):
-                chat = gr.Chatbot(show_label=False, height=None, min_height=360, max_height="72vh",
+                chat = gr.Chatbot(show_label=False, height=None, min_height=360, max_height=None, autoscroll=False,
                                   latex_delimiters=[], allow_tags=False, sanitize_html=True, buttons=["copy"],
                                   feedback_options=None, group_consecutive_messages=False, elem_id="wenda-chat")
                 with gr.Row():
@@ -288,6 +524,7 @@ def build_app(bot: Bot) -> gr.Blocks:
                                      lambda lang: gr.update(placeholder=UI[lang]["placeholder"]))
                     ask = local(gr.Button(words["ask"], variant="primary", scale=1, min_width=90, elem_id="wenda-ask"),
                                 lambda lang: gr.update(value=UI[lang]["ask"]))
+                hint = gr.Markdown("", elem_id="wenda-hint")
                 local(gr.Markdown(words["examples"]), lambda lang: gr.update(value=UI[lang]["examples"]))
                 with gr.Row():
                     examples = [local(gr.Button(text, size="sm", elem_classes="wenda-example"),
@@ -316,36 +553,44 @@ def build_app(bot: Bot) -> gr.Blocks:
                     md_file = local(gr.DownloadButton(words["markdown"], visible=False, size="sm",
                                                       elem_id="wenda-markdown"),
                                     lambda lang: gr.update(label=UI[lang]["markdown"]))
+            if library is not None:
+                articles_tab(library, language, local)
 
         chrome = [component for component, _ in localized]
 
         def labels(lang: str) -> list[dict]:
             return [update(lang) for _, update in localized]
 
-        def respond(text: str, history: list, k_: float, mode_: str, scores_: bool, lang: str) -> list:
+        def respond(text: str, history: list, earlier: list, k_: float, mode_: str, scores_: bool, lang: str,
+                    chosen_: bool, chinese_: str) -> list:
             text = encodable(text or "")  # the visitor's turn is shown again: it must encode as UTF-8
-            lang, html = reply(bot, text, k_, mode_, scores_, lang)
-            turn = [{"role": "user", "content": render.question_html(text)}] if (text or "").strip() else []
-            history = [*(history or []), *turn, {"role": "assistant", "content": html}]
-            return [history, "", lang, *labels(lang)]
+            lang = interface_language(text, lang, chosen_)
+            if message := refusal(bot, text, lang):  # no reply; a hint under the box, the text kept to trim
+                return [gr.update(), gr.update(), earlier, lang, chinese_, message, *labels(lang)]
+            lang, html = reply(bot, text, k_, mode_, scores_, lang, earlier, chosen_)
+            history = [*(history or []), {"role": "user", "content": render.question_html(text)},
+                       {"role": "assistant", "content": html}]
+            chinese_ = lang if lang.startswith("zh") else chinese_
+            return [history, "", [*earlier, text.strip()], lang, chinese_, "", *labels(lang)]
 
-        def switch_language(choice: str, lang: str) -> list:
-            lang = "en" if choice == ENGLISH else (lang if lang.startswith("zh") else "zh-Hant")
-            return [lang, *labels(lang)]
+        def switch_language(choice: str, lang: str, chinese_: str) -> list:
+            lang = chosen_language(choice, lang, chinese_)
+            return [lang, True, lang if lang.startswith("zh") else chinese_, *labels(lang)]
 
         def on_load(request: gr.Request) -> list:
             lang = browser_language(request.headers.get("accept-language", "") if request else "")
-            return [lang, *labels(lang)]
+            return [lang, lang if lang.startswith("zh") else start, *labels(lang)]
 
-        outputs = [chat, question, language, *chrome]
-        options = [k, mode, scores, language]
+        outputs = [chat, question, asked, language, chinese, hint, *chrome]
+        options = [k, mode, scores, language, chosen, chinese]
         # every event that answers shares one concurrency group, so at most CONCURRENCY answer at once
         answering = {"concurrency_id": "answer", "api_visibility": "private"}
-        question.submit(respond, [question, chat, *options], outputs, **answering)
-        ask.click(respond, [question, chat, *options], outputs, **answering)
-        for button in examples:
-            button.click(respond, [button, chat, *options], outputs, **answering)
-        switch.input(switch_language, [switch, language], [language, *chrome], api_visibility="private")
+        for source, trigger in ((question, question.submit), (question, ask.click),
+                                *((button, button.click) for button in examples)):
+            trigger(respond, [source, chat, asked, *options], outputs, **answering).then(
+                None, None, None, js=SCROLL_JS).then(None, [ask], None, js=FOOTER_JS)
+        switch.input(switch_language, [switch, language, chinese], [language, chosen, chinese, *chrome],
+                     api_visibility="private").then(None, [ask], None, js=FOOTER_JS)
 
         def shown(html: str, csv_path: str | None, md_path: str | None) -> list:
             return [html, gr.update(value=csv_path, visible=csv_path is not None),
@@ -363,12 +608,15 @@ def build_app(bot: Bot) -> gr.Blocks:
 
         check.click(check_event, [claims, language], [report, csv_file, md_file, last_check], **answering)
         language.change(show_again, [last_check, language], [report, csv_file, md_file], api_visibility="private")
-        demo.load(on_load, None, [language, *chrome], api_visibility="private")
+        demo.load(on_load, None, [language, chinese, *chrome], api_visibility="private").then(
+            None, [ask], None, js=FOOTER_JS)
 
-        def ask_api(question: str, k: int = bot.settings.k, mode: str = bot.settings.mode) -> dict:
-            """Answer a question from the articles: the JSON object of POST /api/ask and `bot ask --json`."""
+        def ask_api(question: str, k: int = bot.settings.k, mode: str = bot.settings.mode,
+                    history: list[str] | None = None) -> dict:
+            """Answer a question from the articles, a follow-up of the earlier questions in ``history`` (oldest
+            first): the JSON object of POST /api/ask and `bot ask --json`."""
             try:
-                return bot.ask_json(question, k, mode)
+                return bot.followup_json(question, history, k, mode) if history else bot.ask_json(question, k, mode)
             except QueryError as error:  # the caller's mistake: no traceback in the server's log
                 raise gr.Error(str(error), print_exception=False) from None
 
@@ -400,13 +648,18 @@ class Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def create_server(bot: Bot, host: str = "127.0.0.1", port: int = 7860) -> Server:
+def create_server(bot: Bot, host: str = "127.0.0.1", port: int = 7860, admin_token: str | None = None) -> Server:
     """One server for the web app (``/``) and the JSON API (``/api/...``); ``.run()`` serves until stopped.
-    ``port=0`` takes a free port (read it from ``server.servers`` once ``server.started``)."""
-    demo = build_app(bot).queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    ``port=0`` takes a free port (read it from ``server.servers`` once ``server.started``). With an
+    ``admin_token`` the articles can be changed (the Articles tab, ``/api/articles``), and answers follow."""
+    library = Library(bot, admin_token) if admin_token else None
+    bot = library.live if library else bot
+    demo = build_app(bot, library).queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     app = gr.mount_gradio_app(
-        create_api(bot), demo, path="/", server_name=host, server_port=port, css=CSS,
+        create_api(bot, library=library), demo, path="/", server_name=host, server_port=port,
+        css=CSS + (ARTICLES_CSS if library else ""),
         footer_links=["api"], run_history=False, enable_monitoring=False, show_error=False,
+        max_file_size=MAX_UPLOAD_BYTES,
     )
     return Server(uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5))
 
@@ -421,7 +674,7 @@ def main() -> int:
     bot.warm_up()
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     print(f"Wenda: http://127.0.0.1:{port}  (JSON API: POST http://127.0.0.1:{port}/api/ask)", flush=True)
-    create_server(bot, port=port).run()
+    create_server(bot, port=port, admin_token=os.environ.get("WENDA_ADMIN_TOKEN") or None).run()
     return 0
 
 

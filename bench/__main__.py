@@ -26,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     scale.add_argument("--workers", type=int, help="build processes (default: one per core)")
     scale.add_argument("--encoder-threads", type=int,
                        help="BLAS threads of the question-time encoder, a diagnostic (default: as shipped)")
+    scale.add_argument("--backend", choices=("embedded", "milvus"), default="embedded",
+                       help="milvus: also index the corpus in Milvus and time it beside the embedded index, in every "
+                            "mode (default: embedded only)")
+    scale.add_argument("--milvus-uri", metavar="URI",
+                       help="the Milvus to use with --backend milvus (default: start Milvus Lite's server on "
+                            "127.0.0.1 beside INDEX, and stop it at the end)")
     scale.set_defaults(run=_scale)
     size = commands.add_parser("article-size", help="time the passage stage and tokenisation of one article "
                                                      "of growing size (passages per second)")
@@ -46,7 +52,8 @@ def _scale(args: argparse.Namespace) -> int:
 
     run(args.passages, args.index, args.json, corpus=args.corpus, questions=args.questions, repeats=args.repeats,
         rank_bm25_queries=args.rank_bm25_queries, reuse=args.reuse, workers=args.workers,
-        encoder_threads=args.encoder_threads, command=args.command)
+        encoder_threads=args.encoder_threads, command=args.command, backend=args.backend,
+        milvus_uri=args.milvus_uri)
     return 0
 
 

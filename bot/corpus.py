@@ -1,34 +1,26 @@
-"""Read article files (.txt, .md, .html, .jsonl, with optional .meta.json sidecars) into Articles."""
+"""Read article files into Articles: each file by its format (``bot/formats``: text, Markdown, web pages, PDF,
+Word, feeds, JSON Lines), with an optional ``NAME.meta.json`` sidecar; the text a format extracts (all but
+text, Markdown and JSON Lines) is kept beside the file, so offsets always point into the text kept."""
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import logging
-import re
-from collections import Counter
+import os
+import tempfile
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable, Iterator
 
-import charset_normalizer
-
 from .errors import CorpusError
+from .formats import SUFFIXES, BadRecord, Extracted, Format, format_for
+from .formats.jsonl import METADATA_KEYS
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = (".txt", ".md")
-SUFFIXES = (*TEXT_SUFFIXES, ".html", ".htm", ".jsonl")
 META_SUFFIX = ".meta.json"
-METADATA_KEYS = ("title", "source", "date", "url", "lang", "author")
-# Byte-order marks, the longer first (a UTF-32 LE mark begins with the UTF-16 LE one), and their codecs.
-BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-# Two of charset-normalizer's readings closer than this in mess and in coherence are a tie it cannot break.
-CLOSE = 0.05
-PIECES, PIECE_BYTES = 8, 512  # of a file no encoding reads whole, the pieces guessed one by one for a hint
+KEPT_SUFFIX = ".kept.json"  # beside NAME.EXT: the text (and metadata) extracted from it, as every offset sees it
 
 
 @dataclass(frozen=True)
@@ -109,30 +101,28 @@ def read_corpus(folder: Path) -> CorpusReport:
 
 
 def read_file(path: Path, root: Path, on_bad_line: Callable[[str, str], None] | None = None) -> Iterator[Article]:
-    """Articles in one file: one for .txt/.md/.html, one a line for .jsonl.
+    """The articles of one file (of any format ``bot/formats`` reads; its id is its path under ``root``).
 
-    A bad .jsonl line raises CorpusError, or with ``on_bad_line`` is passed to it as ``(where, why)``
-    and skipped, so one bad line does not lose the rest of the file.
+    A bad record of a file that holds many (a .jsonl line, a feed entry) raises CorpusError, or with
+    ``on_bad_line`` is passed to it as ``(where, why)`` and skipped, so one bad record does not lose the rest.
     """
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        what = f"a {suffix} file" if suffix else "a file without an extension"
-        raise CorpusError(f"{path}: {what} is not an article Wenda reads; it reads {', '.join(SUFFIXES)} files "
-                          "(corpus/README.md describes them)")
-    if suffix == ".jsonl":
-        yield from _read_jsonl(path, on_bad_line)
-        return
-    text, encoding = decode_file(path)
-    meta = _sidecar(path)
+    fmt = format_for(path)
     doc_id = str(path.relative_to(root).with_suffix(""))
-    if suffix in (".html", ".htm"):
-        html_title, text = html_to_text(text)
-        if html_title:  # a page without <title> falls back to its first line, like a .txt
-            meta.setdefault("title", html_title)
-    if not text.strip():
-        raise CorpusError(f"{path}: the file has no text")
-    meta.setdefault("title", first_line_title(text))
-    yield Article(doc_id=doc_id, text=text, path=str(path), encoding=encoding, **meta)
+    items = kept(path, fmt, doc_id) if fmt.derived else fmt.read(path, doc_id)
+    sidecar = {} if fmt.many else _sidecar(path)
+    for item in items:
+        if isinstance(item, Extracted) and not item.text.strip():
+            if not fmt.many:
+                raise CorpusError(f"{path}: the file has no text")
+            item = BadRecord(f"{path}", f"{item.doc_id} has no text")
+        if isinstance(item, BadRecord):
+            if on_bad_line is None:
+                raise item
+            on_bad_line(item.where, str(item))
+            continue
+        meta = {k: v for k, v in item.meta.items() if k in METADATA_KEYS and v} | sidecar
+        meta.setdefault("title", first_line_title(item.text))
+        yield Article(doc_id=item.doc_id, text=item.text, path=str(path), encoding=item.encoding, **meta)
 
 
 def first_line_title(text: str) -> str:
@@ -143,115 +133,66 @@ def first_line_title(text: str) -> str:
     return ""
 
 
-def decode_file(path: Path) -> tuple[str, str]:
-    """The text of a file and the encoding it was read from: the one its byte-order mark names, else
-    UTF-8, else charset-normalizer's reading when one is clearly the best. CorpusError says how to convert
-    a file that none of them reads, naming the likely encodings where there are some."""
-    data = path.read_bytes()
-    codec = next((name for bom, name in BOMS if data.startswith(bom)), "utf-8")
+def kept_path(path: Path) -> Path:
+    """Where the text extracted from ``path`` is kept: ``NAME.EXT.kept.json`` beside it."""
+    return path.with_name(path.name + KEPT_SUFFIX)
+
+
+def kept(path: Path, fmt: Format, doc_id: str) -> list[Extracted | BadRecord]:
+    """The articles of a file whose format extracts its text: as kept beside it while the file's bytes are
+    the ones they were extracted from, else extracted now and kept. The kept text stays the article's text
+    when the extracting library changes, so offsets cited once still point at the same words; delete the
+    ``.kept.json`` file to extract again."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    where = kept_path(path)
     try:
-        return data.decode(codec), _encoding_name(codec, data)
-    except UnicodeDecodeError as error:
-        if codec != "utf-8":
-            name = _encoding_name(codec, data)
-            raise CorpusError(f"{path} starts with a {name} byte-order mark but is not {name} (byte {error.start}); "
-                              "save it again as UTF-8") from None
-        not_utf8 = f"{path} is not UTF-8 (byte {error.start})"
-    guess = guess_encoding(data)
-    if guess.text is not None:
-        return guess.text, guess.encoding
-    if guess.likely:
-        raise CorpusError(f"{not_utf8}, and its encoding cannot be told for sure ({' or '.join(guess.likely)} "
-                          f"would read it); convert it, e.g. `{_iconv(guess.likely[0], path)}`")
-    mostly = _piecewise_guess(data)
-    if mostly:
-        raise CorpusError(f"{not_utf8}, and no encoding reads all of it: it is mostly {mostly} but has bytes that "
-                          f"are not (damaged?); convert what can be, e.g. `{_iconv(mostly, path, lossy=True)}`")
-    raise CorpusError(f"{not_utf8}, and no text encoding reads it: is it a text file? Save the article as UTF-8 text")
+        record = json.loads(where.read_text(encoding="utf-8"))
+        if record["sha256"] == digest and record["format"] == fmt.name:
+            return [_unkept(item, path, doc_id) for item in record["articles"]]
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        log.warning("%s is unreadable (%s); extracting %s again", where, error, path)
+    items = list(fmt.read(path, doc_id))
+    record = {"format": fmt.name, "extractor": fmt.version(), "source": path.name, "sha256": digest,
+              "articles": [_kept_item(item, path, doc_id) for item in items]}
+    try:
+        _write_atomically(where, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+    except OSError as error:  # a read-only corpus: the text is extracted again next time, and may differ
+        log.warning("could not keep the text extracted from %s beside it (%s)", path, error)
+    return items
 
 
-@dataclass(frozen=True)
-class Guess:
-    """What charset-normalizer makes of bytes that are not UTF-8: the text and its encoding when one
-    reading is clearly the best, else the encodings whose readings it cannot choose between (none: it
-    found no reading at all)."""
-
-    text: str | None = None
-    encoding: str = ""
-    likely: tuple[str, ...] = ()
+def _kept_item(item: Extracted | BadRecord, path: Path, doc_id: str) -> dict:
+    """An article (or a record that could not be read) as kept: ids and places relative to the file's, which
+    may move."""
+    if isinstance(item, BadRecord):
+        return {"where": item.where.removeprefix(str(path)), "error": str(item)[len(item.where) + 2:]}
+    return {"id": item.doc_id[len(doc_id):], "text": item.text, "meta": item.meta, "encoding": item.encoding}
 
 
-def guess_encoding(data: bytes) -> Guess:
-    """charset-normalizer's reading of ``data`` if it is clearly the best (Guess.text), else the likely
-    encodings.
-
-    Readings tie on a short text or one with few non-ASCII bytes (Big5 and CP932 both read 40 bytes of
-    Chinese; cp1250 and cp850 an English text with two accents). Encodings that give the same text are
-    one reading. Wenda reads Chinese and English, so of readings that tie, one with clearly more ASCII
-    and ideographs than the others wins; otherwise nothing is guessed."""
-    matches = list(charset_normalizer.from_bytes(data))
-    if not matches:
-        return Guess()
-    best = matches[0]
-    tied = [best, *(m for m in matches[1:] if m.chaos - best.chaos < CLOSE and best.coherence - m.coherence < CLOSE)]
-    readings: dict[str, list[str]] = {}  # text -> the encodings that read it so
-    for match in tied:
-        try:
-            readings.setdefault(data.decode(match.encoding), []).append(_encoding_name(match.encoding))
-        except UnicodeDecodeError:  # judged on samples of a large file, and wrong elsewhere
-            continue
-    ranked = sorted(readings.items(), key=lambda reading: _served_share(reading[0]), reverse=True)  # stable
-    if not ranked:
-        return Guess()
-    if len(ranked) > 1 and _served_share(ranked[0][0]) - _served_share(ranked[1][0]) < CLOSE:
-        return Guess(likely=tuple(names[0] for _, names in ranked))
-    text, names = ranked[0]
-    return Guess(text, names[0])
+def _unkept(item: dict, path: Path, doc_id: str) -> Extracted | BadRecord:
+    """A kept record as the format gave it for the file at ``path`` (of id ``doc_id``)."""
+    if "error" in item:
+        return BadRecord(f"{path}{item['where']}", str(item["error"]))
+    return Extracted(doc_id + str(item["id"]), str(item["text"]), {str(k): str(v) for k, v in item["meta"].items()},
+                     str(item["encoding"]))
 
 
-def _piecewise_guess(data: bytes) -> str:
-    """The encoding most of the first few pieces of ``data`` read as ("" if none does), for the hint on a
-    file that no encoding reads whole: a damaged byte spoils the whole but not the pieces without it.
-    Pieces end at line breaks, which never split a character of an ASCII-compatible encoding."""
-    found: Counter[str] = Counter()
-    start = 0
-    for _ in range(PIECES):
-        end = data.find(b"\n", start + PIECE_BYTES)
-        end = len(data) if end < 0 else end
-        guess = guess_encoding(data[start:end])
-        if guess.text is not None:
-            found[guess.encoding] += 1
-        if end >= len(data):
-            break
-        start = end + 1
-    return found.most_common(1)[0][0] if found else ""
-
-
-_NOT_SERVED = re.compile(r"[^\x00-\x7f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-
-
-def _served_share(text: str) -> float:
-    """Share of ``text`` in the scripts Wenda serves: ASCII and CJK ideographs."""
-    return len(_NOT_SERVED.sub("", text)) / len(text) if text else 0.0
-
-
-def _encoding_name(codec: str, data: bytes = b"") -> str:
-    """The canonical name of a codec (``utf_16_le`` → ``utf-16-le``); a BOM-reading codec by the byte
-    order ``data`` starts with."""
-    if codec in ("utf-16", "utf-32"):
-        little = data.startswith(codecs.BOM_UTF32_LE if codec == "utf-32" else codecs.BOM_UTF16_LE)
-        return f"{codec}-{'le' if little else 'be'}"
-    return codecs.lookup(codec).name
-
-
-def _iconv(encoding: str, path: Path, lossy: bool = False) -> str:
-    """The iconv command that converts ``path`` from ``encoding`` (iconv spells UTF-16LE without a dash),
-    ``lossy``: leaving out what does not convert."""
-    name = re.sub(r"^(UTF-(?:16|32))-", r"\1", encoding.upper())
-    return f"iconv {'-c ' if lossy else ''}-f {name} -t UTF-8 {path.name} > {path.stem}.utf8{path.suffix}"
+def _write_atomically(path: Path, text: str) -> None:
+    """``text`` into ``path`` through a temporary file renamed over it: a reader sees the old file or the new."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _sidecar(path: Path) -> dict[str, str]:
+    """The metadata of ``NAME.meta.json`` beside ``path`` (none when there is no such file)."""
     meta_path = path.with_name(path.stem + META_SUFFIX)
     if not meta_path.exists():
         return {}
@@ -262,99 +203,3 @@ def _sidecar(path: Path) -> dict[str, str]:
     if not isinstance(raw, dict):
         raise CorpusError(f"{meta_path}: expected a JSON object with keys from {', '.join(METADATA_KEYS)}")
     return {k: str(raw[k]) for k in METADATA_KEYS if raw.get(k)}
-
-
-def _read_jsonl(path: Path, on_bad_line: Callable[[str, str], None] | None = None) -> Iterator[Article]:
-    text, encoding = decode_file(path)
-    if not text.strip():  # as for an empty .txt: reported, not silently nothing
-        raise CorpusError(f"{path}: the file has no text")
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise CorpusError(f"{where}: not JSON ({error.msg})") from None
-            article = article_from_record(record, where, encoding)
-        except CorpusError as error:
-            if on_bad_line is None:
-                raise
-            on_bad_line(where, str(error))
-            continue
-        yield article
-
-
-def article_from_record(record: object, where: str, encoding: str = "utf-8") -> Article:
-    """An Article from a JSON object with ``id``, ``title``, ``text`` and optional metadata, read from a
-    file in ``encoding``."""
-    if not isinstance(record, dict) or not str(record.get("text") or "").strip() or not record.get("id"):
-        raise CorpusError(f"{where}: each line needs at least non-empty \"id\" and \"text\"")
-    text = str(record["text"])
-    meta = {k: str(record[k]) for k in METADATA_KEYS if record.get(k)}
-    meta.setdefault("title", first_line_title(text))
-    return Article(doc_id=str(record["id"]), text=text, path=where.rsplit(":", 1)[0], encoding=encoding, **meta)
-
-
-_BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
-               "figcaption", "blockquote", "header", "footer", "table", "ul", "ol"}
-_SKIP_TAGS = {"script", "style", "nav", "noscript", "template", "svg", "head", "aside", "form", "button"}
-
-
-class _TextExtractor(HTMLParser):
-    """Collects visible text, one block element a paragraph; ``<article>`` (or ``<main>``) wins if present."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: dict[str, list[str]] = {"all": [], "article": [], "main": []}
-        self.depth: dict[str, int] = {"article": 0, "main": 0}
-        self.skip = 0
-        self.title: list[str] = []
-        self.in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in _SKIP_TAGS:
-            self.skip += 1
-        if tag in self.depth:
-            self.depth[tag] += 1
-        if tag == "title":
-            self.in_title = True
-        if tag in _BLOCK_TAGS:
-            self._emit("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS and self.skip:
-            self.skip -= 1
-        if tag in _BLOCK_TAGS:
-            self._emit("\n\n")
-        if tag in self.depth and self.depth[tag]:
-            self.depth[tag] -= 1
-        if tag == "title":
-            self.in_title = False
-
-    def handle_data(self, data: str) -> None:
-        if self.in_title:
-            self.title.append(data)
-        elif not self.skip:
-            self._emit(re.sub(r"\s+", " ", data))
-
-    def _emit(self, text: str) -> None:
-        self.parts["all"].append(text)
-        for name, depth in self.depth.items():
-            if depth:
-                self.parts[name].append(text)
-
-
-def html_to_text(html: str) -> tuple[str, str]:
-    """(title, body text) of an HTML page: paragraphs separated by blank lines; offsets index this text."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    for name in ("article", "main", "all"):
-        body = "".join(parser.parts[name])
-        if body.strip():
-            break
-    lines = [" ".join(line.split()) for line in body.split("\n")]
-    text = "\n\n".join(line for line in lines if line)
-    return " ".join("".join(parser.title).split()), text

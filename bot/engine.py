@@ -1,16 +1,22 @@
-"""The Bot: one loaded index and encoder answering questions; the JSON record every interface returns."""
+"""The Bot: one loaded index (of either backend) and encoder answering questions; the JSON record every
+interface returns."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
+from typing import Sequence
 
 from .answer import Answer, extract
 from .encoders import Encoder, load_encoder
 from .errors import QueryError
-from .index import Index, check_fresh, load, read_manifest
+from .backends import SearchIndex
+from .followup import MAX_HISTORY, Understood, understand
+from .index import check_fresh, load, read_manifest
 from .reader import load_reader
 from .retrieve import Hit, Query, Retriever
+from .script import shown
 from .settings import MAX_K, Settings
 
 
@@ -35,7 +41,7 @@ def k_error(k: object) -> QueryError:
 class Bot:
     """Answers questions from one index; safe to share between threads (it holds no per-question state)."""
 
-    def __init__(self, index: Index, settings: Settings | None = None, encoder: Encoder | None = None) -> None:
+    def __init__(self, index: SearchIndex, settings: Settings | None = None, encoder: Encoder | None = None) -> None:
         self.index = index
         self.settings = (settings or index.settings).replace(**index.manifest["settings"])
         self.encoder = encoder or load_encoder(index.manifest["encoder"])
@@ -94,11 +100,43 @@ class Bot:
         answer = self.ask(question, k, mode)
         return answer_json(answer, (time.perf_counter() - started) * 1000)
 
+    def check_history(self, history: object) -> list[str]:
+        """The earlier questions of a conversation (oldest first) cleaned like a question, blank ones dropped,
+        the last MAX_HISTORY kept; a QueryError unless ``history`` is a list of strings."""
+        if history is None:
+            return []
+        if not isinstance(history, (list, tuple)) or not all(isinstance(q, str) for q in history):
+            raise QueryError("history must be a list of the earlier questions (strings), oldest first")
+        return [self.check_question(q) for q in history[-MAX_HISTORY:] if encodable(q).strip()]
 
-def answer_json(answer: Answer, latency_ms: float) -> dict:
-    """The stable JSON schema of an answer (see the README's CLI contract)."""
-    return {
+    def ask_followup(self, question: str, history: Sequence[str] = (), k: int | None = None,
+                     mode: str | None = None) -> tuple[Answer, Understood]:
+        """``ask`` for a question that may lean on the earlier ``history``: a pronoun or a missing subject takes
+        the subject of the conversation so far (``followup.understand``), and the question as understood is
+        searched and answered; the answer keeps the question as asked."""
+        question = self.check_question(question)
+        understood = understand(question, self.check_history(history))
+        if len(understood.text) > self.settings.max_question_chars:  # the subject would push it over the limit
+            understood = Understood(question, question)
+        answer = self.ask(understood.text, k, mode)
+        return dataclasses.replace(answer, question=question), understood
+
+    def followup_json(self, question: str, history: Sequence[str] = (), k: int | None = None,
+                      mode: str | None = None) -> dict:
+        """``ask_followup`` as the CLI/API JSON object, with the question as understood and the latency."""
+        started = time.perf_counter()
+        answer, understood = self.ask_followup(question, history, k, mode)
+        return answer_json(answer, (time.perf_counter() - started) * 1000, understood.text)
+
+
+def answer_json(answer: Answer, latency_ms: float, understood: str | None = None) -> dict:
+    """The stable JSON schema of an answer (see the README's CLI contract); ``understood`` is the question as
+    searched when a conversation's earlier questions changed it (the question itself otherwise). Text quoted
+    from the articles stays as written; where the question's script differs, ``…_shown`` beside it holds the
+    same text in that script, character for character (``script.shown``)."""
+    out = {
         "question": answer.question,
+        "understood": answer.question if understood is None else understood,
         "language": answer.language,
         "found": answer.found,
         "answer": {
@@ -132,3 +170,9 @@ def answer_json(answer: Answer, latency_ms: float) -> dict:
         ],
         "latency_ms": round(latency_ms, 2),
     }
+    quoted = [(p, ("text",)) for p in out["passages"]] + ([(out["answer"], ("text", "sentence"))] if answer.found else [])
+    for record, keys in quoted:
+        for key in keys:
+            if (converted := shown(record[key], answer.language)) != record[key]:
+                record[f"{key}_shown"] = converted
+    return out

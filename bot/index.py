@@ -30,6 +30,8 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
+from .backends import SearchIndex, backend_of, module, recorded_corpus
+from .backends.embedded import Index
 from .bm25 import BM25
 from .corpus import Article, fingerprint, read_corpus, read_file
 from .encoders import DEFAULT_ENCODER, Encoder, load_encoder
@@ -109,7 +111,7 @@ class Passages(Sequence):
             raise IndexError(row)
         record = self._rows.record(row)
         try:
-            return _passage(record)
+            return passage_from(record)
         except (TypeError, KeyError, ValueError) as error:
             raise CorruptIndexError(f"{self._rows.path} holds a record of the wrong shape ({error}); rebuild "
                                     f"with: {self._rows.rebuild}") from None
@@ -146,42 +148,10 @@ class Articles(Mapping):
         return len(self._line)
 
 
-@dataclass
-class Index:
-    """A loaded index: the passages, their articles, BM25 postings and the FAISS vectors."""
-
-    folder: Path  # the index folder a person names
-    files: Path  # the live generation inside it, where the files are
-    manifest: dict
-    passages: Sequence[Passage]
-    articles: Mapping[str, Article]
-    bm25: BM25
-    vectors: faiss.Index
-    window_rows: np.ndarray  # passage row of each vector (a vector per sentence window)
-
-    @property
-    def settings(self) -> Settings:
-        return Settings().replace(**self.manifest["settings"])
-
-    @property
-    def corpus_folder(self) -> Path | None:
-        return _corpus_folder(self.manifest)
-
-    def window_ids(self, row: int) -> range:
-        """The ids of passage ``row``'s window vectors: the k-th starts at the passage's k-th sentence
-        (windows are stored in passage order, so this is a binary search)."""
-        return range(int(np.searchsorted(self.window_rows, row, "left")),
-                     int(np.searchsorted(self.window_rows, row, "right")))
-
-    def window_vectors(self, row: int) -> np.ndarray:
-        """The stored vectors of passage ``row``'s sentence windows, in sentence order (no encoding)."""
-        ids = self.window_ids(row)
-        return self.vectors.reconstruct_n(ids.start, len(ids))
-
-
-def build_command(corpus: Path | None, folder: Path) -> str:
-    """The command a person runs to (re)build this index."""
-    return f"python -m bot index --corpus {corpus or 'corpus/'} --index {folder}"
+def build_command(corpus: Path | None, folder: Path, manifest: object = None) -> str:
+    """The command a person runs to (re)build this index (with the backend flags ``manifest`` records)."""
+    flags = manifest.get("build_flags") if isinstance(manifest, dict) else None
+    return f"python -m bot index --corpus {corpus or 'corpus/'} --index {folder}" + (f" {flags}" if flags else "")
 
 
 def build_from_folder(corpus: Path, folder: Path, settings: Settings, progress: bool = True) -> dict:
@@ -198,9 +168,12 @@ def build_from_folder(corpus: Path, folder: Path, settings: Settings, progress: 
 
 def build(articles: Iterable[Article], folder: Path, settings: Settings, corpus_info: dict | None = None,
           progress: bool = True, encoder: Encoder | None = None) -> dict:
-    """Build the index of ``articles`` into ``folder`` (new, empty or a Wenda index) and return its manifest."""
+    """Build the index of ``articles`` into ``folder`` (new, empty or a Wenda index) with the backend
+    ``settings`` name, and return its manifest."""
     store.check_writable(folder)
     started = time.perf_counter()
+    backend = module(settings.backend) if settings.backend != "embedded" else None
+    target = backend.prepare(settings) if backend else None  # a server that is down fails now, not after the work
     articles = list(articles)
     t = time.perf_counter()
     passages, token_lists = split(articles, settings, progress)
@@ -208,6 +181,9 @@ def build(articles: Iterable[Article], folder: Path, settings: Settings, corpus_
     if not passages:
         raise CorpusError("the articles have no text to index")
     encoder = encoder or load_encoder(settings.encoder)
+    if backend:
+        return backend.build(target, folder, articles, passages, token_lists, settings, corpus_info or {}, encoder,
+                             progress, started, stages)
     with store.writing(folder, "index (build)"):
         return _write(folder, articles, passages, token_lists, settings, corpus_info or {}, encoder, progress,
                       started, stages)
@@ -219,20 +195,19 @@ def update(folder: Path, add: Sequence[Path] = (), remove: Sequence[str] = (), p
     documents ``remove``, re-encoding only windows whose text is not indexed yet; returns the new manifest.
 
     Written like a build, as a new generation switched in atomically, with the writer's lock held from
-    reading the old index to publishing the new one: two updates at once both land.
+    reading the old index to publishing the new one: two updates at once both land. (A Milvus index
+    inserts and deletes in place instead: ``bot/backends/milvus.py``.)
     """
-    read_manifest(folder)  # no index there: say so, without creating the folder for a lock
+    manifest = read_manifest(folder)  # no index there: say so, without creating the folder for a lock
     with store.writing(folder, f"index --add/--remove ({len(add)} added, {len(remove)} removed)"):
+        if backend_of(manifest) != "embedded":
+            return module(backend_of(manifest)).update(folder, add, remove, progress, encoder, workers)
         return _update(folder, add, remove, progress, encoder, workers)
 
 
-def _update(folder: Path, add: Sequence[Path], remove: Sequence[str], progress: bool, encoder: Encoder | None,
-            workers: int | None) -> dict:
-    started = time.perf_counter()
-    index = load(folder)
-    settings = index.settings.replace(workers=workers)
-    corpus_root = index.corpus_folder
-    t = time.perf_counter()
+def read_additions(add: Sequence[Path], corpus_root: Path | None) -> list[Article]:
+    """The articles of the files to add (ids relative to the corpus folder when a file is inside it), refusing
+    a path that is not a file and a document id given twice."""
     new_articles: list[Article] = []
     for path in add:
         if not path.is_file():
@@ -243,15 +218,45 @@ def _update(folder: Path, add: Sequence[Path], remove: Sequence[str], progress: 
     if len(set(new_ids)) != len(new_ids):
         duplicate = next(d for d in new_ids if new_ids.count(d) > 1)
         raise CorpusError(f"the files to add hold the document id {duplicate!r} twice; ids must be unique")
-    unknown = [doc_id for doc_id in remove if doc_id not in index.articles]
+    return new_articles
+
+
+def check_change(indexed: Mapping[str, Article], new_articles: Sequence[Article], remove: Sequence[str],
+                 folder: Path, listed_in: str) -> set[str]:
+    """The document ids a change drops (removed or replaced), refusing an unknown id to remove (the ids are
+    ``listed_in`` there) and a change that would leave the index empty."""
+    unknown = [doc_id for doc_id in remove if doc_id not in indexed]
     if unknown:
-        raise CorpusError(f"no document {unknown[0]!r} in the index in {folder}; "
-                          f"its document ids are listed in {folder / ARTICLE_IDS}")
-    dropped = set(remove) | set(new_ids)
-    articles = [index.articles[d] for d in index.articles if d not in dropped] + new_articles
-    if not articles:
+        raise CorpusError(f"no document {unknown[0]!r} in the index in {folder}; its document ids are listed in "
+                          f"{listed_in}")
+    dropped = set(remove) | {a.doc_id for a in new_articles}
+    if not new_articles and len(indexed) <= len(dropped):
         raise CorpusError(f"removing {', '.join(remove)} would leave the index in {folder} empty; "
                           f"delete the folder instead")
+    return dropped
+
+
+def changed_corpus(manifest: dict, add: Sequence[Path], remove: Sequence[str]) -> dict:
+    """The manifest's corpus record after a change: the corpus folder's new fingerprint and the change logged."""
+    corpus = dict(manifest.get("corpus", {}))
+    root = recorded_corpus(manifest)
+    if root and root.is_dir():
+        corpus["fingerprint"] = fingerprint(root)
+    corpus["changes"] = [*corpus.get("changes", []), {
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "added": [str(p) for p in add], "removed": list(remove)}]
+    return corpus
+
+
+def _update(folder: Path, add: Sequence[Path], remove: Sequence[str], progress: bool, encoder: Encoder | None,
+            workers: int | None) -> dict:
+    started = time.perf_counter()
+    index = load(folder)
+    settings = index.settings.replace(workers=workers)
+    t = time.perf_counter()
+    new_articles = read_additions(add, index.corpus_folder)
+    dropped = check_change(index.articles, new_articles, remove, folder, str(folder / ARTICLE_IDS))
+    articles = [index.articles[d] for d in index.articles if d not in dropped] + new_articles
     kept = [(p, t) for p, t in zip(index.passages, _read_tokens(index.files / TOKENS)) if p.doc_id not in dropped]
     passages, token_lists = split(new_articles, settings, progress)
     passages = [p for p, _ in kept] + passages
@@ -261,12 +266,7 @@ def _update(folder: Path, add: Sequence[Path], remove: Sequence[str], progress: 
     hashes = np.load(index.files / WINDOW_HASHES)
     cache = VectorCache(index.vectors, {int(h): row for row, h in enumerate(hashes.tolist())}, hashes,
                         index.files / VECTORS)
-    corpus = dict(index.manifest.get("corpus", {}))
-    if corpus_root and corpus_root.is_dir():
-        corpus["fingerprint"] = fingerprint(corpus_root)
-    corpus["changes"] = [*corpus.get("changes", []), {
-        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "added": [str(p) for p in add], "removed": list(remove)}]
+    corpus = changed_corpus(index.manifest, add, remove)
     encoder = encoder or load_encoder(index.manifest["encoder"])
     return _write(folder, articles, passages, token_lists, settings, corpus, encoder, progress, started, stages,
                   cache)
@@ -360,6 +360,7 @@ def _write(folder: Path, articles: list[Article], passages: list[Passage], token
         stages["write_s"] = time.perf_counter() - t
         manifest = {
             "format_version": FORMAT_VERSION,
+            "backend": "embedded",
             "encoder": encoder.name,
             "dimension": encoder.dim,
             "settings": settings.index_fields(),
@@ -532,7 +533,7 @@ def _open_manifest(folder: Path) -> tuple[Path, dict]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise CorruptIndexError(f"{path} is damaged ({error}); rebuild with: {build_command(None, folder)}") from None
     corpus = manifest.get("corpus") if isinstance(manifest, dict) else None
-    command = build_command(_corpus_folder(manifest), folder)
+    command = build_command(recorded_corpus(manifest), folder)
     if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
         found = manifest.get("format_version") if isinstance(manifest, dict) else None
         raise CorruptIndexError(f"{folder} holds an index of another format version ({found!r}, this Wenda reads "
@@ -551,17 +552,10 @@ def _open_manifest(folder: Path) -> tuple[Path, dict]:
     return generation, manifest
 
 
-def _corpus_folder(manifest: object) -> Path | None:
-    """The corpus folder a (possibly damaged) manifest records, for the rebuild command."""
-    corpus = manifest.get("corpus") if isinstance(manifest, dict) else None
-    folder = corpus.get("folder") if isinstance(corpus, dict) else None
-    return Path(folder) if isinstance(folder, str) and folder else None
-
-
 def check_fresh(manifest: dict, folder: Path, settings: Settings | None = None) -> None:
     """Raise StaleIndexError if the recorded corpus changed or ``settings`` differ from the build's."""
-    corpus = _corpus_folder(manifest)
-    command = build_command(corpus, folder)
+    corpus = recorded_corpus(manifest)
+    command = build_command(corpus, folder, manifest)
     if settings is not None and settings.index_fields() != manifest.get("settings"):
         changed = sorted(k for k, v in settings.index_fields().items() if manifest.get("settings", {}).get(k) != v)
         raise StaleIndexError(f"the index in {folder} was built with other settings ({', '.join(changed)}); "
@@ -571,13 +565,14 @@ def check_fresh(manifest: dict, folder: Path, settings: Settings | None = None) 
                               f"rebuild with: {command}")
 
 
-def load(folder: Path, ef_search: int | None = None, full_check: bool | None = None) -> Index:
+def load(folder: Path, ef_search: int | None = None, full_check: bool | None = None) -> SearchIndex:
     """Load and validate ``folder``, memory-mapping what can be; a damaged or truncated file is a
     CorruptIndexError naming it, never a traceback or an answer. Every file's checksum is checked while
     the index is at most ``VERIFY_ON_LOAD_BYTES`` (or as ``full_check`` says), its sizes and shapes
     always. An HNSW index searches with ``ef_search`` candidates (default ``Settings.hnsw_ef_search``).
 
-    A writer removes the generation it replaced: a load that raced with one tries the new generation."""
+    A writer removes the generation it replaced: a load that raced with one tries the new generation.
+    An index another backend holds (its manifest says which) is opened by that backend."""
     seen = store.live_folder_or_none(folder)
     while True:
         try:
@@ -590,9 +585,11 @@ def load(folder: Path, ef_search: int | None = None, full_check: bool | None = N
             seen = now
 
 
-def _load(folder: Path, ef_search: int | None, full_check: bool | None) -> Index:
+def _load(folder: Path, ef_search: int | None, full_check: bool | None) -> SearchIndex:
     generation, manifest = _open_manifest(folder)
-    command = build_command(_corpus_folder(manifest) or Path("corpus"), folder)
+    if backend_of(manifest) != "embedded":
+        return module(backend_of(manifest)).load(folder, manifest)
+    command = build_command(recorded_corpus(manifest) or Path("corpus"), folder)
     if full_check is None:
         full_check = sum(record["size"] for record in manifest["files"].values()) <= VERIFY_ON_LOAD_BYTES
     damaged = store.damaged_files(generation, manifest["files"], hashes=full_check)
@@ -651,6 +648,9 @@ def shape_problem(index: Index) -> str | None:
 def verify(folder: Path) -> dict:
     """Check everything: every file's checksum, the arrays' shapes and every passage and article record
     parsed. Returns what was checked; a problem is a CorruptIndexError naming it."""
+    manifest = read_manifest(folder)
+    if backend_of(manifest) != "embedded":
+        return module(backend_of(manifest)).verify(folder, manifest)
     started = time.perf_counter()
     index = load(folder, full_check=True)
     for passage in tqdm(index.passages, desc="passages", unit="passage", disable=len(index.passages) < 50_000):
@@ -663,6 +663,7 @@ def verify(folder: Path) -> dict:
             "seconds": round(time.perf_counter() - started, 3)}
 
 
-def _passage(record: dict) -> Passage:
+def passage_from(record: dict) -> Passage:
+    """A passage from its JSON record (spans as tuples again)."""
     record["spans"] = tuple(tuple(span) for span in record["spans"])
     return Passage(**record)

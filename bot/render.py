@@ -12,10 +12,11 @@ import html
 import re
 from typing import Mapping, Sequence
 
-from .answer import Answer
+from .answer import NOT_FOUND, Answer
 from .corpus import Article
 from .retrieve import Hit
-from .text import fold_spaces, split_sentences
+from .script import shown
+from .text import detect_language, fold_spaces, split_sentences
 
 Span = tuple[int, int]
 
@@ -30,16 +31,21 @@ _TAGS = {
 STRINGS = {
     "zh-Hant": {
         "sources": "出處", "related": "相關段落，但並非答案：", "cited": "答案出處",
-        "bm25": "BM25 排名", "dense": "語意排名", "fused": "融合分數", "unranked": "未入選", "link": "原文",
+        "bm25": "BM25 排名", "dense": "語意排名", "fused": "融合分數", "bm25_score": "BM25 分數",
+        "dense_score": "語意相似度", "unranked": "未入選", "link": "原文",
+        "understood": "理解為：", "original": "原文",
     },
     "zh-Hans": {
         "sources": "出处", "related": "相关段落，但并非答案：", "cited": "答案出处",
-        "bm25": "BM25 排名", "dense": "语义排名", "fused": "融合分数", "unranked": "未入选", "link": "原文",
+        "bm25": "BM25 排名", "dense": "语义排名", "fused": "融合分数", "bm25_score": "BM25 分数",
+        "dense_score": "语义相似度", "unranked": "未入选", "link": "原文",
+        "understood": "理解为：", "original": "原文",
     },
     "en": {
         "sources": "Sources", "related": "Related, but not an answer:", "cited": "answer's source",
-        "bm25": "BM25 rank", "dense": "dense rank", "fused": "fused score", "unranked": "not ranked",
-        "link": "article",
+        "bm25": "BM25 rank", "dense": "dense rank", "fused": "fused score", "bm25_score": "BM25 score",
+        "dense_score": "dense similarity", "unranked": "not ranked",
+        "link": "article", "understood": "Understood as: ", "original": "original",
     },
 }
 
@@ -104,14 +110,17 @@ def context_window(text: str, start: int, end: int, sentences: int = 2, max_char
     return min(low, start), max(high, end)
 
 
-def passage_context(article: Article, hit: Hit, marks: Sequence[tuple[str, Sequence[Span]]] = ()) -> str:
-    """The cited passage in its article, the passage marked (and ``marks``, source offsets, on top)."""
+def passage_context(article: Article, hit: Hit, marks: Sequence[tuple[str, Sequence[Span]]] = (),
+                    script: str = "") -> str:
+    """The cited passage in its article, the passage marked (and ``marks``, source offsets, on top), in the
+    ``script`` of a reader's language (``script.shown``; as written by default)."""
     passage = hit.passage
     low, high = context_window(article.text, passage.start, passage.end)
     layers = [(name, [(s - low, e - low) for s, e in spans]) for name, spans in ((PASSAGE, passage.spans), *marks)]
     before = "…" if low > 0 else ""
     after = "…" if high < len(article.text) else ""
-    return f'<blockquote class="wenda-context">{before}{highlight(article.text[low:high], layers)}{after}</blockquote>'
+    text = shown(article.text[low:high], script)
+    return f'<blockquote class="wenda-context">{before}{highlight(text, layers)}{after}</blockquote>'
 
 
 def _source_fields(article: Article) -> list[tuple[str, str]]:
@@ -141,56 +150,72 @@ def source_text(article: Article) -> str:
     return " · ".join(fold_spaces(part) for part in parts if part)
 
 
-def _scores(hit: Hit, language: str) -> str:
+# the score a hit holds in each retrieval mode, by its key in STRINGS (a mode not named here fuses)
+SCORE_NAMES = {"bm25": "bm25_score", "dense": "dense_score"}
+
+
+def _scores(hit: Hit, language: str, mode: str = "") -> str:
     words = strings(language)
     bm25, dense = (words["unranked"] if rank is None else str(rank) for rank in (hit.bm25_rank, hit.dense_rank))
     return (f'<p class="wenda-scores">{escape(words["bm25"])} {bm25} · {escape(words["dense"])} {dense} · '
-            f'{escape(words["fused"])} {hit.score:.4f}</p>')
+            f'{escape(words[SCORE_NAMES.get(mode, "fused")])} {hit.score:.4f}</p>')
 
 
 def citation_html(hit: Hit, article: Article, language: str, show_scores: bool = False,
-                  marks: Sequence[tuple[str, Sequence[Span]]] = (), quote: str = "") -> str:
+                  marks: Sequence[tuple[str, Sequence[Span]]] = (), quote: str = "", script: str = "",
+                  mode: str = "") -> str:
     """One numbered citation: a summary line (the ``quote`` an answer took from it, else the passage's
     start) that opens to the passage in context, the article's title, source and date, and (for the
-    curious) the retrievers' ranks and the fused score."""
+    curious) the retrievers' ranks and the score of the retrieval ``mode`` (fused unless bm25 or dense); its text
+    in the ``script`` of a reader's language."""
     cited = bool(quote)
-    snippet = fold_spaces(quote or hit.passage.text)
+    snippet = shown(fold_spaces(quote or hit.passage.text), script)
     snippet = snippet if len(snippet) <= 60 else snippet[:60] + "…"
     label = f' <span class="wenda-cited">{escape(strings(language)["cited"])}</span>' if cited else ""
     summary = (f'<summary><span class="wenda-number">[{hit.rank}]</span> '
                f'<span class="wenda-snippet">{escape(snippet)}</span>{label}</summary>')
-    body = passage_context(article, hit, marks) + meta_html(article, language)
+    body = passage_context(article, hit, marks, script) + meta_html(article, language)
     if show_scores:
-        body += _scores(hit, language)
+        body += _scores(hit, language, mode)
     # the rank goes in a class: the chat's HTML sanitiser keeps classes but drops data- attributes
     css = f"wenda-citation wenda-rank-{hit.rank}" + (" wenda-cited-passage" if cited else "")
     return f'<details class="{css}">{summary}{body}</details>'
 
 
-def answer_html(answer: Answer, articles: Mapping[str, Article], show_scores: bool = False) -> str:
+def answer_html(answer: Answer, articles: Mapping[str, Article], show_scores: bool = False,
+                language: str | None = None, understood: str = "", mode: str = "") -> str:
     """The reply to one question: the sentence with the short answer marked and its citation number,
     then every retrieved passage as a numbered citation; or, when Wenda abstains, the message and the
-    closest passages as related, but not an answer."""
-    language = answer.language
+    closest passages as related, but not an answer. Its words are in ``language`` (the interface's; the
+    answer's own by default), the articles' text in its script; ``understood``, when given, is the question
+    as Wenda understood it from the conversation, shown first so that a wrong guess is seen. The answer's
+    own source is listed first, under its number."""
+    language = language or answer.language
     words = strings(language)
     # the short answer is marked only when it is shorter than the sentence
     short = answer.text_spans if answer.found and answer.text_spans != answer.sentence_spans else ()
     out = [f'<div class="wenda-reply" lang="{html.escape(language)}">']
+    if understood:
+        out.append(f'<p class="wenda-understood">{escape(words["understood"])}{escape(understood)}</p>')
     if answer.found:
-        marked = highlight(answer.sentence, [(ANSWER, relative(short, answer.sentence_spans))])
+        sentence = shown(answer.sentence, language)
+        marked = highlight(sentence, [(ANSWER, relative(short, answer.sentence_spans))])
         out.append(f'<p class="wenda-sentence">{marked} <span class="wenda-ref">[{answer.citation}]</span></p>')
+        if sentence != answer.sentence:  # converted to the reader's script: the original a click away
+            out.append(f'<details class="wenda-original"><summary>{escape(words["original"])}</summary>'
+                       f'<p lang="{html.escape(detect_language(answer.sentence))}">{escape(answer.sentence)}</p></details>')
         heading = words["sources"]
     else:
-        out.append(f'<p class="wenda-abstain">{escape(answer.message)}</p>')
+        out.append(f'<p class="wenda-abstain">{escape(NOT_FOUND.get(language, answer.message))}</p>')
         heading = words["related"]
     if answer.hits:
         out.append(f'<div class="wenda-citations{"" if answer.found else " wenda-related"}">'
                    f'<p class="wenda-heading">{escape(heading)}</p>')
-        for hit in answer.hits:
+        for hit in sorted(answer.hits, key=lambda h: not (answer.found and h.rank == answer.citation)):
             cited = answer.found and hit.rank == answer.citation
             marks = [(QUOTE, answer.sentence_spans), (ANSWER, short)] if cited else []
             out.append(citation_html(hit, articles[hit.passage.doc_id], language, show_scores, marks,
-                                     answer.sentence if cited else ""))
+                                     answer.sentence if cited else "", language, mode))
         out.append("</div>")
     out.append("</div>")
     return "".join(out)

@@ -1,4 +1,5 @@
-"""Retrieval: BM25 and dense candidate lists over the loaded index, fused by the chosen mode."""
+"""Retrieval: BM25 and dense candidate lists from the loaded index (either backend), fused here by the chosen
+mode, so every mode ranks alike whichever backend searched."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from .encoders import Encoder
 from .errors import QueryError
 from .evidence import Weights, char_pairs, contains, coverage, pair_share, question_weights
 from .fusion import convex, order, rrf
-from .index import Index
+from .backends import SearchIndex
 from .passages import Passage
 from .settings import MODES, Settings
 from .text import detect_language, normalize, split_sentences, tokens
@@ -78,9 +79,9 @@ class Hit:
 
 
 class Retriever:
-    """BM25 + FAISS search over one index (the embedded backend: files under ``index/``)."""
+    """BM25 + dense search over one index, whichever backend holds it, fused on this side."""
 
-    def __init__(self, index: Index, encoder: Encoder, settings: Settings) -> None:
+    def __init__(self, index: SearchIndex, encoder: Encoder, settings: Settings) -> None:
         self.index, self.encoder, self.settings = index, encoder, settings
         self.reranker = load_reranker(settings.reranker) if settings.reranker else None
 
@@ -99,20 +100,6 @@ class Retriever:
         share = (len(unique) - len(missing) + TRANSLATED_WEIGHT * len(covered & set(missing))) / len(unique)
         return query.tokens + [t for senses in translated.values() for t in senses], share
 
-    def bm25(self, words: list[str], n: int) -> list[tuple[int, float]]:
-        rows, scores = self.index.bm25.top(words, n)
-        return [(int(r), float(s)) for r, s in zip(rows, scores)]
-
-    def dense(self, query: Query, n: int) -> list[tuple[int, float]]:
-        """The ``n`` best passages by their best sentence window's cosine similarity."""
-        windows = min(n * 4, self.index.vectors.ntotal)
-        scores, ids = self.index.vectors.search(query.vector[None, :].astype(np.float32), windows)
-        best: dict[int, float] = {}
-        for window, score in zip(ids[0], scores[0]):
-            if window >= 0:
-                best.setdefault(int(self.index.window_rows[window]), float(score))
-        return list(best.items())[:n]
-
     def rerank(self, query: Query, fused: list[tuple[int, float]], share: float) -> list[tuple[int, float]]:
         """``fused`` re-scored by the evidence of each of its first ``evidence_depth`` passages' best
         sentence: its coverage of the question (weighted by ``share``, as BM25 is, since across languages
@@ -120,6 +107,7 @@ class Retriever:
         the question's words together in one sentence beats one that scatters them."""
         if not fused:
             return fused
+        self.index.prefetch([row for row, _ in fused[: self.settings.evidence_depth]])
         top = fused[0][1] or 1.0
         weights = query.weights(self.index.bm25)
         rescored = {}
@@ -136,6 +124,7 @@ class Retriever:
         """The first ``max(k, reranker_depth)`` candidates of ``fused`` in the order the cross-encoder
         scores them (the question against each passage with its heading), with its scores."""
         head = fused[: max(k, self.settings.reranker_depth)]
+        self.index.prefetch([row for row, _ in head])
         scores = self.reranker.scores(query.text, [self.index.passages[row].search_text() for row, _ in head])
         return order({row: float(score) for (row, _), score in zip(head, scores)})
 
@@ -149,8 +138,8 @@ class Retriever:
             raise QueryError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         n = max(k, self.settings.candidates)
         words, share = self.lexical(query)
-        sparse = self.bm25(words, n) if mode != "dense" else []
-        dense = self.dense(query, n) if mode != "bm25" else []
+        sparse = self.index.sparse(words, n) if mode != "dense" else []
+        dense = self.index.dense(query.vector, n) if mode != "bm25" else []
         if mode == "bm25":
             fused = sparse
         elif mode == "dense":
@@ -164,6 +153,8 @@ class Retriever:
             fused = self.rerank(query, order(convex(sparse, dense, self.settings.bm25_weight * share)), share)
         if self.reranker is not None:
             fused = self.cross_rerank(query, fused, k)
+        top = [row for row, _ in fused[:k]]
+        self.index.prefetch(top, windows=top[: self.settings.answer_passages])  # what answering reads next
         sparse_at = {row: (rank, score) for rank, (row, score) in enumerate(sparse, 1)}
         dense_at = {row: (rank, score) for rank, (row, score) in enumerate(dense, 1)}
         hits = []

@@ -11,6 +11,9 @@ from .errors import SettingsError
 
 MODES = ("hybrid", "rrf", "weighted", "bm25", "dense")
 SELECTIONS = ("rules", "learned")
+BACKENDS = ("embedded", "milvus")  # where the passages and their BM25 and dense vectors live (bot/backends/)
+MILVUS_DENSE_INDEXES = ("auto", "FLAT", "IVF_FLAT", "HNSW")  # auto: FLAT up to exact_search_limit, IVF_FLAT above
+MILVUS_BM25 = ("wenda", "server")  # Wenda's own BM25Okapi weights as sparse vectors, or Milvus's BM25 function
 MAX_K = 100  # passages a question can ask for
 
 
@@ -31,6 +34,16 @@ class Settings:
     hnsw_ef_construction: int = 80  # candidates kept while linking a vector in
     # build-time only
     workers: int = 0  # processes for tokenising and encoding; 0 means one per core
+    # the retrieval backend (recorded in the manifest; the milvus ones under its "milvus" record, bot/backends/)
+    backend: str = "embedded"
+    milvus_uri: str = ""  # a Milvus Lite file (wenda.db), http://127.0.0.1:19530, or a cluster's proxy
+    milvus_collection: str = "wenda"  # the name readers use; each build is a new set of collections behind it
+    milvus_dense_index: str = "auto"
+    milvus_nlist: int = 1024  # IVF_FLAT clusters
+    milvus_bm25: str = "wenda"  # "wenda": same scores as embedded (bench/RESULTS.md says why it is the default)
+    # query-time, Milvus
+    milvus_nprobe: int = 64  # IVF_FLAT clusters a search visits
+    milvus_timeout_s: float = 5.0  # a call to Milvus that takes longer fails as "unavailable"
     # query-time
     hnsw_ef_search: int = 1024  # candidates an HNSW search keeps: recall@10 0.999 at 100k passages (bench/)
     k: int = 5
@@ -130,6 +143,14 @@ ALLOWED: dict[str, Number | OneOf | Text] = {
     "hnsw_m": Number(int, 2),
     "hnsw_ef_construction": Number(int, 1),
     "workers": Number(int, 0),  # 0: one per core
+    "backend": OneOf(BACKENDS),
+    "milvus_uri": Text(),
+    "milvus_collection": Text(required=True),
+    "milvus_dense_index": OneOf(MILVUS_DENSE_INDEXES),
+    "milvus_nlist": Number(int, 1, 65536),
+    "milvus_bm25": OneOf(MILVUS_BM25),
+    "milvus_nprobe": Number(int, 1, 65536),
+    "milvus_timeout_s": Number(float, 0.1),
     "hnsw_ef_search": Number(int, 1),
     "k": Number(int, 1, MAX_K),
     "mode": OneOf(MODES),

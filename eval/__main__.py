@@ -17,6 +17,7 @@ from bot.settings import MODES
 
 from . import EvalError
 from . import claims as claims_eval
+from . import conversations as conversations_eval
 from .harness import evaluate
 from .train import main as train_main
 from .readers import read_beir, read_gold, read_squad
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     def run() -> int:
         if args.command == "train":
             return train_main(args.out, progress=not args.quiet)
+        if args.command == "conversations":
+            return conversations_eval.main(args.file, args.corpus, args.index_dir, args.json, _settings(args.set),
+                                           args.mode)
         if args.command == "claims":
             return claims_eval.main(args.file, args.corpus, args.index_dir, args.json, _settings(args.set),
                                     progress=not args.quiet)
@@ -85,6 +89,17 @@ def _parser() -> argparse.ArgumentParser:
     claims.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
     claims.add_argument("--quiet", action="store_true", help="no progress bars")
     claims.set_defaults(command="claims")
+
+    talk = commands.add_parser("conversations", help="our JSONL conversations (turns of question, evidence, answer): "
+                               "follow-up questions answered right with the earlier questions and without them")
+    talk.add_argument("file", type=Path, metavar="FILE.jsonl")
+    talk.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="article folder (default: corpus/)")
+    talk.add_argument("--index-dir", type=Path, help="index folder, reused while the articles and settings are "
+                      "unchanged (default: eval/runs/index/gold-CORPUS)")
+    talk.add_argument("--json", type=Path, metavar="OUT", help="also write every turn and the scores as JSON")
+    talk.add_argument("--mode", choices=MODES, help="retrieval mode (default: the settings')")
+    talk.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
+    talk.set_defaults(command="conversations")
 
     for command in (squad, beir, gold):
         command.set_defaults(command="score")

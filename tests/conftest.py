@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
+import importlib.util
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -126,3 +130,83 @@ def write_tiny_bert(folder: Path, text: str, head: str = "") -> Path:
     model.save_pretrained(str(folder))
     tokenizer.save_pretrained(str(folder))
     return folder
+
+
+MILVUS_LITE = 'pip install "pymilvus[milvus_lite]>=2.5,<2.6" "milvus-lite==2.5.1" "setuptools<80"'
+
+
+class MilvusLite:
+    """Milvus Lite's bundled server (the real Milvus core) on a free 127.0.0.1 port, holding its data in ``folder``;
+    ``kill`` ends it by its PID, ``start`` brings it back on the same port with the same data."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.port, self.process = folder, _free_port(), None
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def uri(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start the server and wait until it answers (at most 60 s); it dies with this process, whatever kills it."""
+        from bot.backends.milvus import lite_server
+
+        command, env = lite_server(self.folder / "milvus.db", self.port)
+        self.process = subprocess.Popen(command, cwd=self.folder, env=env, stdout=subprocess.DEVNULL,
+                                        stderr=(self.folder / "server.log").open("ab"), preexec_fn=_die_with_parent)
+        deadline = time.monotonic() + 60
+        while not _listening(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                pytest.fail(f"Milvus Lite did not start: {(self.folder / 'server.log').read_text(errors='replace')[-500:]}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL the server by its PID and reap it."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        self.process = None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGKILL it when the test process dies (PR_SET_DEATHSIG), so no server outlives a
+    killed test run."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def milvus_lite(tmp_path_factory: pytest.TempPathFactory):
+    """A function starting Milvus Lite servers for the tests (skipping, with the reason, where milvus-lite is not
+    installed); every server it started is killed by its PID at the end, whether the tests passed or not."""
+    if importlib.util.find_spec("milvus_lite") is None or importlib.util.find_spec("pymilvus") is None:
+        pytest.skip(f"milvus-lite is not installed (make test installs it; by hand: {MILVUS_LITE})")
+    started: list[MilvusLite] = []
+
+    def start() -> MilvusLite:
+        server = MilvusLite(tmp_path_factory.mktemp("milvus"))
+        started.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in started:
+        server.kill()
+
+
+@pytest.fixture(scope="session")
+def milvus_server(milvus_lite) -> MilvusLite:
+    """One Milvus Lite server shared by the session's tests (each test uses its own collections)."""
+    return milvus_lite()

@@ -321,3 +321,32 @@ def test_a_mistake_through_gradio_client_logs_no_traceback(web_url, capfd, api_n
     finally:
         client.close()
     assert "Traceback" not in capfd.readouterr().err
+
+
+FOLLOW_UP = "它何時開園？"
+
+
+def test_a_follow_up_with_history_is_answered_as_understood(web_url, seed_bot):
+    out = ask(web_url, {"question": FOLLOW_UP, "history": [ZH]}).json()
+    assert out["question"] == FOLLOW_UP and out["understood"] == "香港科學園深圳分園何時開園？"
+    assert out["found"] and out["answer"]["text"] == "2023年9月"
+    assert without_latency(out) == without_latency(seed_bot.followup_json(FOLLOW_UP, [ZH]))
+    alone = ask(web_url, {"question": FOLLOW_UP}).json()
+    assert alone["understood"] == FOLLOW_UP
+
+
+@pytest.mark.parametrize("history", [["a", 3], "香港科學園", {"q": ZH}])
+def test_a_history_that_is_not_a_list_of_questions_gets_400(web_url, history):
+    response = ask(web_url, {"question": FOLLOW_UP, "history": history})
+    assert response.status_code == 400 and "history" in response.json()["error"]
+
+
+def test_gradio_endpoint_takes_the_history_too(web_url):
+    from gradio_client import Client
+
+    client = Client(web_url, verbose=False)
+    try:
+        out = client.predict(FOLLOW_UP, 5, "hybrid", [ZH], api_name="/ask")
+        assert out["understood"] == "香港科學園深圳分園何時開園？" and out["answer"]["text"] == "2023年9月"
+    finally:
+        client.close()

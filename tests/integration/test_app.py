@@ -131,3 +131,38 @@ def test_old_exports_are_removed_and_the_folder_goes_at_exit(seed_bot, tmp_path)
     assert run.returncode == 0, run.stderr
     made = Path(run.stdout.strip())
     assert made.parent.name.startswith("wenda-check-") and not made.parent.exists()
+
+
+@pytest.mark.parametrize("question, language", [
+    ("Who is the 執行總監 of 港科大深港協同創新研究院?", "zh-Hant"),
+    ("Hong Kong Science Park深圳分园几时开园？", "zh-Hans"),  # 4 English words, 8 Chinese characters
+    ("When did the 分園 open?", "en"),
+])
+def test_a_mostly_chinese_question_is_chinese(question, language):
+    assert app.question_language(question) == language
+
+
+def test_the_visitors_choice_of_language_sticks():
+    assert app.interface_language("When did it open?", "zh-Hans", chosen=True) == "zh-Hans"
+    assert app.interface_language("它何時開園？", "en", chosen=True) == "en"
+    assert app.chosen_language(app.ENGLISH, "zh-Hans", "zh-Hant") == "en"
+    assert app.chosen_language(app.CHINESE, "en", "zh-Hans") == "zh-Hans"  # Simplified comes back
+
+
+def test_a_follow_up_is_answered_from_the_earlier_question_and_says_how_it_was_understood(seed_bot):
+    _, alone = app.reply(seed_bot, "它何時開園？", None, None, False, "zh-Hant")
+    assert "理解為" not in alone
+    _, html = app.reply(seed_bot, "它何時開園？", None, None, False, "zh-Hant", [ZH])
+    assert '<p class="wenda-understood">理解為：香港科學園深圳分園何時開園？</p>' in html
+    assert '<mark class="wenda-answer"><strong>2023年9月</strong></mark>' in html
+
+
+def test_the_reply_speaks_the_interface_language_even_for_a_question_in_another(seed_bot):
+    _, html = app.reply(seed_bot, ZH, None, None, False, "en", chosen=True)
+    assert "Sources" in html and "出處" not in html and 'lang="en"' in html
+
+
+@pytest.mark.parametrize("question, says", [("  ", "請先輸入問題"), ("河" * 2001, "問題太長了（2,001 字")])
+def test_a_blank_or_too_long_question_is_refused_before_it_is_asked(seed_bot, question, says):
+    assert says in app.refusal(seed_bot, question, "zh-Hant")
+    assert app.refusal(seed_bot, ZH, "zh-Hant") == ""

@@ -1,6 +1,6 @@
 """Articles saved in Big5, GBK and UTF-16 indexed and answered end to end: the index records each article's
 encoding, and every citation slices the decoded text; ``index --add`` reads such a file too, and refuses a
-file type the corpus reader does not read."""
+file type the corpus reader does not read (web pages, PDF, Word and feeds: tests/unit/test_formats_*.py)."""
 
 from __future__ import annotations
 
@@ -57,15 +57,15 @@ def test_answers_cite_offsets_into_the_decoded_text(bot, question, doc_ids, shor
     assert "".join(text[s:e] for s, e in answer.text_spans) == answer.text
 
 
-def test_index_add_reads_a_big5_file_and_refuses_a_pdf(encoded, tmp_path, capsys):
+def test_index_add_reads_a_big5_file_and_refuses_an_odt(encoded, tmp_path, capsys):
     folder = tmp_path / "index"
     shutil.copytree(encoded[1], folder)
-    pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
-    assert main(["index", "--index", str(folder), "--add", str(pdf), "--quiet"]) == 2
+    odt = tmp_path / "report.odt"
+    odt.write_bytes(b"PK\x03\x04mimetypeapplication/vnd.oasis.opendocument.text")
+    assert main(["index", "--index", str(folder), "--add", str(odt), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
-    assert "a .pdf file is not an article Wenda reads; it reads .txt, .md, .html, .htm, .jsonl files" in err
+    assert "a .odt file is not an article Wenda reads; it reads .txt, .md, .html, .htm, .jsonl, .pdf, .docx" in err
     assert set(Bot.open(folder).index.articles) == set(ENCODINGS)  # unchanged
 
     big5 = tmp_path / "ferry.txt"

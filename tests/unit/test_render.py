@@ -153,3 +153,44 @@ def test_seed_answer_marks_exactly_the_cited_source_text(seed_bot, seed_text):
                       r".*?</details>", html).group()
     quoted = "".join(re.findall(r'<mark class="wenda-(?:quote|answer)">(?:<strong>)?(.*?)(?:</strong>)?</mark>', cited))
     assert quoted == "".join(seed_text[s:e] for s, e in answer.sentence_spans)
+
+
+def test_the_understood_question_comes_first_and_the_words_follow_the_interface_language():
+    html = render.answer_html(FOUND, ARTICLES, language="zh-Hans", understood="Star Ferry: when did it start?")
+    assert html.startswith('<div class="wenda-reply" lang="zh-Hans"><p class="wenda-understood">理解为：'
+                           'Star Ferry: when did it start?</p><p class="wenda-sentence">')
+    assert "出处" in html and "Sources" not in html
+    assert "Understood" not in render.answer_html(FOUND, ARTICLES)
+
+
+def test_an_abstention_is_said_in_the_interface_language():
+    assert "The articles do not answer this question." in render.answer_html(ABSTAINED, ARTICLES, language="en")
+
+
+def test_the_answers_own_source_is_listed_first_under_its_number():
+    second = Answer(**{**FOUND.__dict__, "citation": 2, "sentence": "Tickets cost <b>HK$5</b>.",
+                       "sentence_spans": ((96, 121),), "text_spans": ((96, 121),)})
+    html = render.answer_html(second, ARTICLES)
+    assert html.index("wenda-rank-2") < html.index("wenda-rank-1")
+
+
+@pytest.mark.parametrize("mode, label", [("bm25", "BM25 score"), ("dense", "dense similarity"), ("hybrid", "fused score")])
+def test_the_score_is_named_for_the_retrieval_mode(mode, label):
+    html = render.answer_html(FOUND, ARTICLES, show_scores=True, mode=mode)
+    assert f"{label} 0.0164" in html
+
+
+def test_a_traditional_quote_is_shown_in_simplified_with_the_original_a_click_away():
+    text = "港園\n\n香港科學園深圳分園2023年9月開園。"
+    article = Article(doc_id="p", title="港園", text=text)
+    p = Passage(doc_id="p", passage_id="p#0", title="港園", section="", kind="body", text=text[4:], spans=((4, 23),))
+    answer = Answer(question="香港科学园深圳分园何时开园？", language="zh-Hans", found=True, hits=[hit(1, p)],
+                    text="2023年9月", sentence=text[4:], citation=1, sentence_spans=((4, 23),),
+                    text_spans=((13, 20),))
+    html = render.answer_html(answer, {"p": article})
+    assert ('<p class="wenda-sentence">香港科学园深圳分园<mark class="wenda-answer"><strong>2023年9月</strong></mark>'
+            '开园。') in html
+    assert ('<details class="wenda-original"><summary>原文</summary><p lang="zh-Hant">香港科學園深圳分園2023年9月開園。'
+            '</p></details>') in html
+    assert '<blockquote class="wenda-context">港园<br><mark class="wenda-quote">香港科学园深圳分园</mark>' in html
+    assert "wenda-original" not in render.answer_html(answer, {"p": article}, language="zh-Hant")
