@@ -354,7 +354,7 @@ def _quote_html(evidence: Evidence, mismatches: Sequence[Mismatch], articles: Ma
                   (ARTICLE_VALUE, [(s - low, e - low) for s, e in inside])]
         quoted = (("…" if low > 0 else "") + render.highlight(article.text[low:high], layers)
                   + ("…" if high < len(article.text) else ""))
-        meta = render.meta_html(article, language)
+        meta = render.meta_html(article, language, render.page_of(evidence.hit.passage))
     return f'<blockquote class="wenda-context">{quoted}</blockquote>{meta}'
 
 

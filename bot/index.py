@@ -34,6 +34,7 @@ from .backends import SearchIndex, backend_of, module, recorded_corpus
 from .backends.embedded import Index
 from .bm25 import BM25
 from .corpus import Article, fingerprint, read_corpus, read_file
+from .formats import SUFFIXES
 from .encoders import DEFAULT_ENCODER, Encoder, load_encoder
 from .errors import CorruptIndexError, CorpusError, IndexStoreError, MissingIndexError, StaleIndexError
 from .passages import Passage, passages_for, windows
@@ -159,7 +160,7 @@ def build_from_folder(corpus: Path, folder: Path, settings: Settings, progress: 
     store.check_writable(folder, corpus)
     report = read_corpus(corpus)
     if not report.articles:
-        found = "; ".join(f"{p}: {why}" for p, why in report.skipped) or "no .txt, .md, .html or .jsonl files"
+        found = "; ".join(f"{p}: {why}" for p, why in report.skipped) or f"no {', '.join(SUFFIXES)} files"
         raise CorpusError(f"no articles to index in {corpus} ({found}); see corpus/README.md for the formats")
     corpus_info = {"folder": str(corpus.resolve()), "fingerprint": fingerprint(corpus),
                    "skipped": [{"path": p, "reason": why} for p, why in report.skipped]}

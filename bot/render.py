@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 
 from .answer import NOT_FOUND, Answer
 from .corpus import Article
+from .passages import Passage
 from .retrieve import Hit
 from .script import shown
 from .text import detect_language, fold_spaces, split_sentences
@@ -133,10 +134,22 @@ def _linkable(url: str) -> bool:
     return url.startswith(("https://", "http://"))
 
 
-def meta_html(article: Article, language: str) -> str:
-    """The article named as a reader would cite it: title · source · author · date, and a link to it."""
+_PAGE = re.compile(r"(?:^| › )(p\. \d+)$")  # the page a PDF passage is on, last in its section (bot/clean.py)
+
+
+def page_of(passage: Passage) -> str:
+    """The page of a PDF the passage is on ("p. 3"), or "" for any other passage."""
+    found = _PAGE.search(passage.section)
+    return found.group(1) if found else ""
+
+
+def meta_html(article: Article, language: str, page: str = "") -> str:
+    """The article named as a reader would cite it: title · source · author · date, the ``page`` of a PDF
+    the quote is on, and a link to it."""
     parts = [f'<cite class="wenda-title">{escape(article.title)}</cite>']
     parts += [f'<span class="wenda-{name}">{escape(value)}</span>' for name, value in _source_fields(article)]
+    if page:
+        parts.append(f'<span class="wenda-page">{escape(page)}</span>')
     if _linkable(article.url):
         parts.append(f'<a href="{html.escape(article.url, quote=True)}" rel="noopener noreferrer">'
                      f"{escape(strings(language)['link'])}</a>")
@@ -174,7 +187,7 @@ def citation_html(hit: Hit, article: Article, language: str, show_scores: bool =
     label = f' <span class="wenda-cited">{escape(strings(language)["cited"])}</span>' if cited else ""
     summary = (f'<summary><span class="wenda-number">[{hit.rank}]</span> '
                f'<span class="wenda-snippet">{escape(snippet)}</span>{label}</summary>')
-    body = passage_context(article, hit, marks, script) + meta_html(article, language)
+    body = passage_context(article, hit, marks, script) + meta_html(article, language, page_of(hit.passage))
     if show_scores:
         body += _scores(hit, language, mode)
     # the rank goes in a class: the chat's HTML sanitiser keeps classes but drops data- attributes

@@ -194,3 +194,12 @@ def test_a_traditional_quote_is_shown_in_simplified_with_the_original_a_click_aw
             '</p></details>') in html
     assert '<blockquote class="wenda-context">港园<br><mark class="wenda-quote">香港科学园深圳分园</mark>' in html
     assert "wenda-original" not in render.answer_html(answer, {"p": article}, language="zh-Hant")
+
+
+def test_a_citation_names_the_page_of_a_pdf_it_quotes():
+    on_page = Passage(doc_id="ferry", passage_id="ferry#9", title=ARTICLE.title, section="Harbour ferry › p. 3",
+                      kind="body", text=TEXT[15:95], spans=((15, 95),))
+    assert render.page_of(on_page) == "p. 3" and render.page_of(FIRST) == ""
+    html = render.citation_html(hit(1, on_page), ARTICLE, "en")
+    assert '<span class="wenda-date">2024-05-01</span> · <span class="wenda-page">p. 3</span>' in html
+    assert "wenda-page" not in render.citation_html(hit(1, FIRST), ARTICLE, "en")
