@@ -79,27 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.set_defaults(command="train")
 
-    claims = commands.add_parser("claims", help="our JSONL claims set (id, claim, verdict): the fact check's verdict "
-                                 "accuracy, confusion matrix and false claims called supported")
-    claims.add_argument("file", type=Path, metavar="FILE.jsonl")
-    claims.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="article folder (default: corpus/)")
-    claims.add_argument("--index-dir", type=Path, help="index folder, reused while the articles and settings are "
-                        "unchanged (default: eval/runs/index/claims-CORPUS)")
-    claims.add_argument("--json", type=Path, metavar="OUT", help="also write every verdict and the scores as JSON")
-    claims.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
+    claims = _set_command(commands, "claims", "our JSONL claims set (id, claim, verdict): the fact check's verdict "
+                          "accuracy, confusion matrix and false claims called supported", "claims-CORPUS",
+                          "every verdict")
     claims.add_argument("--quiet", action="store_true", help="no progress bars")
-    claims.set_defaults(command="claims")
-
-    talk = commands.add_parser("conversations", help="our JSONL conversations (turns of question, evidence, answer): "
-                               "follow-up questions answered right with the earlier questions and without them")
-    talk.add_argument("file", type=Path, metavar="FILE.jsonl")
-    talk.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="article folder (default: corpus/)")
-    talk.add_argument("--index-dir", type=Path, help="index folder, reused while the articles and settings are "
-                      "unchanged (default: eval/runs/index/gold-CORPUS)")
-    talk.add_argument("--json", type=Path, metavar="OUT", help="also write every turn and the scores as JSON")
+    talk = _set_command(commands, "conversations", "our JSONL conversations (turns of question, evidence, answer): "
+                        "follow-up questions answered right with the earlier questions and without them",
+                        "gold-CORPUS", "every turn")
     talk.add_argument("--mode", choices=MODES, help="retrieval mode (default: the settings')")
-    talk.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
-    talk.set_defaults(command="conversations")
 
     for command in (squad, beir, gold):
         command.set_defaults(command="score")
@@ -115,6 +102,19 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--no-answers", action="store_true", help="score retrieval only (faster)")
         command.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
+
+
+def _set_command(commands, name: str, help: str, index: str, records: str) -> argparse.ArgumentParser:
+    """A command scoring one of our JSONL sets over an article folder (claims, conversations)."""
+    command = commands.add_parser(name, help=help)
+    command.add_argument("file", type=Path, metavar="FILE.jsonl")
+    command.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="article folder (default: corpus/)")
+    command.add_argument("--index-dir", type=Path, help="index folder, reused while the articles and settings are "
+                         f"unchanged (default: eval/runs/index/{index})")
+    command.add_argument("--json", type=Path, metavar="OUT", help=f"also write {records} and the scores as JSON")
+    command.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting")
+    command.set_defaults(command=name)
+    return command
 
 
 def _settings(overrides: list[str]) -> Settings:

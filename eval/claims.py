@@ -10,10 +10,8 @@ false ones contradicted or unsupported), each by class and script, and every cla
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -28,7 +26,7 @@ from bot.factcheck import CONTRADICTED, NOT_FOUND, SUPPORTED, UNSUPPORTED, VERDI
 from . import EvalError
 from .harness import prepare_index
 from .readers import Benchmark, _jsonl
-from .report import ROOT
+from .report import ROOT, emit
 
 log = logging.getLogger(__name__)
 FALSE = (CONTRADICTED, UNSUPPORTED)
@@ -139,8 +137,4 @@ def _pct(value: float | None) -> str:
 def main(path: Path, corpus: Path, index_dir: Path | None, out: Path | None, settings: Settings,
          progress: bool = True) -> int:
     data = run(path, corpus, index_dir, settings, progress)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print("\n".join(summary(data)))
-    return 0
+    return emit(data, out, summary(data))

@@ -11,7 +11,6 @@ outcome the history changed.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from . import EvalError
 from .harness import prepare_index
 from .metrics import contains_answer
 from .readers import Benchmark, _jsonl
-from .report import ROOT
+from .report import ROOT, emit
 
 
 @dataclass(frozen=True)
@@ -145,8 +144,4 @@ def summary(data: dict) -> Iterable[str]:
 def main(path: Path, corpus: Path, index_dir: Path | None, out: Path | None, settings: Settings,
          mode: str | None = None) -> int:
     data = run(path, corpus, index_dir, settings, mode)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print("\n".join(summary(data)))
-    return 0
+    return emit(data, out, summary(data))

@@ -281,3 +281,12 @@ def _ms(value: float | None) -> str:
 
 def _num(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
+
+
+def emit(data: dict, out: Path | None, lines) -> int:
+    """Write ``data`` as JSON to ``out`` (when given) and print the report's ``lines``: exit code 0."""
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return 0
