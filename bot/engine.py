@@ -54,7 +54,7 @@ class Bot:
         manifest = read_manifest(folder)
         if check_corpus:
             check_fresh(manifest, folder, settings)
-        return cls(load(folder), settings)
+        return cls(load(folder, settings=settings), settings)
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for (jieba's and CC-CEDICT's dictionaries,

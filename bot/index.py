@@ -566,18 +566,20 @@ def check_fresh(manifest: dict, folder: Path, settings: Settings | None = None) 
                               f"rebuild with: {command}")
 
 
-def load(folder: Path, ef_search: int | None = None, full_check: bool | None = None) -> SearchIndex:
+def load(folder: Path, ef_search: int | None = None, full_check: bool | None = None,
+         settings: Settings | None = None) -> SearchIndex:
     """Load and validate ``folder``, memory-mapping what can be; a damaged or truncated file is a
     CorruptIndexError naming it, never a traceback or an answer. Every file's checksum is checked while
     the index is at most ``VERIFY_ON_LOAD_BYTES`` (or as ``full_check`` says), its sizes and shapes
     always. An HNSW index searches with ``ef_search`` candidates (default ``Settings.hnsw_ef_search``).
 
     A writer removes the generation it replaced: a load that raced with one tries the new generation.
-    An index another backend holds (its manifest says which) is opened by that backend."""
+    An index another backend holds (its manifest says which) is opened by that backend, with the query-time
+    ``settings`` that concern it (for milvus: ``milvus_nprobe``, ``milvus_timeout_s``)."""
     seen = store.live_folder_or_none(folder)
     while True:
         try:
-            return _load(folder, ef_search, full_check)
+            return _load(folder, ef_search, full_check, settings)
         except CorruptIndexError:
             now = store.live_folder_or_none(folder)
             if now in (seen, None):
@@ -586,10 +588,10 @@ def load(folder: Path, ef_search: int | None = None, full_check: bool | None = N
             seen = now
 
 
-def _load(folder: Path, ef_search: int | None, full_check: bool | None) -> SearchIndex:
+def _load(folder: Path, ef_search: int | None, full_check: bool | None, settings: Settings | None) -> SearchIndex:
     generation, manifest = _open_manifest(folder)
     if backend_of(manifest) != "embedded":
-        return module(backend_of(manifest)).load(folder, manifest)
+        return module(backend_of(manifest)).load(folder, manifest, settings)
     command = build_command(recorded_corpus(manifest) or Path("corpus"), folder)
     if full_check is None:
         full_check = sum(record["size"] for record in manifest["files"].values()) <= VERIFY_ON_LOAD_BYTES
