@@ -29,7 +29,7 @@ from bot.corpus import fingerprint, read_corpus
 from bot.engine import Bot
 from bot.index import WINDOW_HASHES, split, text_hashes
 from bot.retrieve import Query
-from bot.settings import MODES, Settings
+from bot.settings import MODES
 
 from .scale import ROOT, _PeakMemory, _latencies, _percentiles, _quietest, _rss_mb, _say
 
@@ -156,11 +156,13 @@ def _empty_caches(bot: Bot) -> None:
 def _load(folder: Path, repeats: int = 3) -> dict:
     """``Bot.open`` in a fresh process (imports excluded), best of ``repeats``, and that process's memory once it
     has answered LOAD_QUESTIONS questions."""
-    code = ("import sys, time, resource; from pathlib import Path; from bot.engine import Bot\n"
+    # VmHWM, not ru_maxrss: a child's ru_maxrss starts at its parent's (this process holds both indexes)
+    code = ("import re, sys, time; from pathlib import Path; from bot.engine import Bot\n"
             "t = time.perf_counter(); bot = Bot.open(Path(sys.argv[1])); opened = time.perf_counter() - t\n"
             f"for q in ['深圳地铁什么时候开通？', 'Who runs the ferry?', '河套合作區在哪裏？'] * {LOAD_QUESTIONS // 3 + 1}:\n"
             "    bot.ask_json(q)\n"
-            "print(opened, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+            "peak = re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text()).group(1)\n"
+            "print(opened, int(peak) / 1024)")
     runs = []
     for _ in range(repeats):
         done = subprocess.run([sys.executable, "-c", code, str(folder)], cwd=ROOT, capture_output=True, text=True,

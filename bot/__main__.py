@@ -62,8 +62,8 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"user:password or an API key for Milvus (default: ${MILVUS_TOKEN}; never written to disk)")
     index.add_argument("--collection", metavar="NAME", help="the Milvus collection to build or change (default wenda)")
     index.add_argument("--milvus-index", choices=MILVUS_DENSE_INDEXES,
-                       help="Milvus's dense index: auto (default: FLAT up to 50,000 windows, IVF_FLAT above), FLAT, "
-                            "IVF_FLAT, or HNSW (a server; Milvus Lite refuses it)")
+                       help="Milvus's dense index: auto (default: FLAT up to 50,000 windows, HNSW above, or IVF_FLAT "
+                            "where the server refuses HNSW, as Milvus Lite does), FLAT, IVF_FLAT or HNSW")
     index.add_argument("--milvus-bm25", choices=MILVUS_BM25,
                        help="wenda (default: Wenda's BM25 weights, the same scores as embedded) or server (Milvus's "
                             "BM25 function over Wenda's tokens)")

@@ -12,7 +12,8 @@ from .errors import SettingsError
 MODES = ("hybrid", "rrf", "weighted", "bm25", "dense")
 SELECTIONS = ("rules", "learned")
 BACKENDS = ("embedded", "milvus")  # where the passages and their BM25 and dense vectors live (bot/backends/)
-MILVUS_DENSE_INDEXES = ("auto", "FLAT", "IVF_FLAT", "HNSW")  # auto: FLAT up to exact_search_limit, IVF_FLAT above
+# auto: FLAT up to exact_search_limit, HNSW above (IVF_FLAT where the server refuses HNSW, as Milvus Lite does)
+MILVUS_DENSE_INDEXES = ("auto", "FLAT", "IVF_FLAT", "HNSW")
 MILVUS_BM25 = ("wenda", "server")  # Wenda's own BM25Okapi weights as sparse vectors, or Milvus's BM25 function
 MAX_K = 100  # passages a question can ask for
 
@@ -39,12 +40,10 @@ class Settings:
     milvus_uri: str = ""  # a Milvus Lite file (wenda.db), http://127.0.0.1:19530, or a cluster's proxy
     milvus_collection: str = "wenda"  # the name readers use; each build is a new set of collections behind it
     milvus_dense_index: str = "auto"
-    # IVF_FLAT clusters: Milvus Lite searches 8 of them whatever nprobe says (bench/RESULTS.md), so 64 makes that
-    # an eighth of the vectors (dense recall@10 0.72 with 1024)
-    milvus_nlist: int = 64
+    milvus_nlist: int = 1024  # IVF_FLAT clusters (Milvus Lite ignores this and nprobe alike: bench/RESULTS.md)
     milvus_bm25: str = "wenda"  # "wenda": same scores as embedded (bench/RESULTS.md says why it is the default)
     # query-time, Milvus
-    milvus_nprobe: int = 16  # IVF_FLAT clusters a search visits, on a server (Lite ignores it)
+    milvus_nprobe: int = 64  # IVF_FLAT clusters a search visits
     milvus_timeout_s: float = 5.0  # a call to Milvus that takes longer fails as "unavailable"
     # query-time
     hnsw_ef_search: int = 1024  # candidates an HNSW search keeps: recall@10 0.999 at 100k passages (bench/)

@@ -50,6 +50,8 @@ from .. import store
 from ..corpus import Article
 from ..encoders import Encoder, load_encoder
 from ..errors import CorruptIndexError, IndexStoreError, MissingIndexError, StaleIndexError, WendaError
+from ..index import (FORMAT_VERSION, MANIFEST, _vectors, _windows, build_command, changed_corpus, check_change,
+                     passage_from, read_additions, read_manifest, split, text_hashes)
 from ..passages import Passage
 from ..settings import Settings
 from . import MILVUS_TOKEN as TOKEN_VARIABLE, BackendUnavailableError, recorded_corpus
@@ -118,6 +120,8 @@ class Connection:
         if not uri:
             raise IndexStoreError("the milvus backend needs a server: give --milvus-uri (a Milvus Lite file such "
                                   "as wenda.db, http://127.0.0.1:19530, or a cluster's address)")
+        if "://" not in uri:  # a Milvus Lite file: recorded whole, so any working directory finds it
+            uri = str(Path(uri).resolve())
         self.uri, self.timeout = uri, timeout
         for name in ("pymilvus", "pymilvus.milvus_client"):  # it logs every failure it raises; we say them once
             logging.getLogger(name).setLevel(logging.CRITICAL)
@@ -264,12 +268,13 @@ def names(generation: str) -> dict[str, str]:
     return {kind: f"{generation}_{kind}" for kind in ("passages", "windows", "store")}
 
 
-def dense_index(settings: Settings, count: int) -> tuple[str, dict]:
-    """The index type and build parameters for ``count`` window vectors: ``auto`` is exact (FLAT) up to
-    ``exact_search_limit``, IVF_FLAT above (Milvus Lite refuses HNSW; a server takes it)."""
-    kind = settings.milvus_dense_index
+def dense_index(settings: Settings, count: int, kind: str | None = None) -> tuple[str, dict]:
+    """The index type (``kind``, else the setting's) and build parameters for ``count`` window vectors: ``auto``
+    is exact (FLAT) up to ``exact_search_limit``, HNSW above (``_create_generation`` falls back to IVF_FLAT
+    where the server refuses HNSW, as Milvus Lite does)."""
+    kind = kind or settings.milvus_dense_index
     if kind == "auto":
-        kind = "FLAT" if count <= settings.exact_search_limit else "IVF_FLAT"
+        kind = "FLAT" if count <= settings.exact_search_limit else "HNSW"
     params = {"FLAT": {}, "IVF_FLAT": {"nlist": max(1, min(settings.milvus_nlist, count))},
               "HNSW": {"M": settings.hnsw_m, "efConstruction": settings.hnsw_ef_construction}}[kind]
     return kind, params
@@ -590,8 +595,6 @@ class MilvusIndex:
 
     def fetch(self, rows: Sequence[int]) -> dict[int, Passage]:
         """The passages ``rows`` that exist, read in one call and cached."""
-        from ..index import passage_from
-
         state = self.state
         found = self.call(lambda s: self.db("get", s.names["passages"], ids=list(rows), output_fields=["record"]))
         out = {}
@@ -653,8 +656,6 @@ class MilvusIndex:
 
 
 def _rebuild(manifest: dict, folder: Path) -> str:
-    from ..index import build_command
-
     return build_command(recorded_corpus(manifest), folder, manifest)
 
 
@@ -685,8 +686,6 @@ def build(db: Connection, folder: Path, articles: list[Article], passages: list[
     """Write the passages into a new generation of collection ``settings.milvus_collection`` (``db``, from
     ``prepare``), switch the pointer to it, drop the one it replaced, and record the manifest in ``folder``;
     returns the manifest."""
-    from ..index import _vectors, _windows, text_hashes
-
     name = settings.milvus_collection
     with store.writing(folder, "index (build, milvus)"):
         generation = f"{name}__g{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}_{secrets.token_hex(3)}"
@@ -698,13 +697,12 @@ def build(db: Connection, folder: Path, articles: list[Article], passages: list[
             vectors, encoded = _vectors(texts, text_hashes(texts), encoder, settings, None, progress)
             stages["encode_s"] = time.perf_counter() - t
             t = time.perf_counter()
-            kind, params = dense_index(settings, len(texts))
-            _create_generation(db, collections, encoder.dim, settings, kind, params)
+            kind, params = _create_generation(db, collections, encoder.dim, settings, len(texts))
             table = _insert(db, collections, settings, terms, articles, passages, token_lists, vectors, window_rows,
                             0, 0, 0, progress)
             store.fault_point("milvus-inserted")
             manifest = {
-                "format_version": _format_version(), "backend": "milvus", "encoder": encoder.name,
+                "format_version": FORMAT_VERSION, "backend": "milvus", "encoder": encoder.name,
                 "dimension": encoder.dim, "settings": settings.index_fields(), "corpus": corpus_info, "files": {},
                 "articles": len(articles), "passages": len(passages), "windows": len(texts), "dense_index": kind,
                 "windows_encoded": encoded, "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -736,9 +734,6 @@ def update(folder: Path, add: Sequence[Path], remove: Sequence[str], progress: b
            workers: int | None) -> dict:
     """Insert the articles of ``add`` (replacing an indexed doc_id) and delete ``remove`` in the live generation,
     encoding only the new windows, then bump its version; the caller holds ``folder``'s writer lock."""
-    from ..index import (changed_corpus, check_change, _vectors, read_additions, read_manifest,
-                         _windows, split, text_hashes)
-
     started = time.perf_counter()
     index = load(folder, read_manifest(folder))
     state, db = index.state, index.db
@@ -808,23 +803,29 @@ def verify(folder: Path, manifest: dict) -> dict:
 
 # --- writing -------------------------------------------------------------------------------------
 
-def _format_version() -> int:
-    from ..index import FORMAT_VERSION
-
-    return FORMAT_VERSION
-
-
-def _create_generation(db: Connection, collections: dict[str, str], dim: int, settings: Settings, kind: str,
-                       params: dict) -> None:
+def _create_generation(db: Connection, collections: dict[str, str], dim: int, settings: Settings,
+                       count: int) -> tuple[str, dict]:
+    """Create a generation's collections; returns the dense index type and parameters it got."""
     passages = [("bm25", "SPARSE_INVERTED_INDEX", "IP", {"drop_ratio_build": 0.0})]
     if settings.milvus_bm25 == "server":
         passages.append(("bm25_server", "SPARSE_INVERTED_INDEX", "BM25",
                          {"bm25_k1": settings.bm25_k1, "bm25_b": settings.bm25_b}))
     _create(db, collections["passages"], _schema_passages(settings.milvus_bm25 == "server"), passages)
-    _create(db, collections["windows"], _schema_windows(dim), [("vector", kind, "IP", params),
-                                                               ("row", "INVERTED", "", {})])
+    kind, params = dense_index(settings, count)
+    try:
+        _create(db, collections["windows"], _schema_windows(dim), [("vector", kind, "IP", params),
+                                                                   ("row", "INVERTED", "", {})])
+    except BackendUnavailableError as error:
+        if not (kind == "HNSW" and settings.milvus_dense_index == "auto" and "local mode only support" in str(error)):
+            raise
+        log.info("Milvus Lite refuses HNSW; %s gets IVF_FLAT", collections["windows"])
+        db("drop_collection", collections["windows"], timeout=None)  # Lite creates it before refusing the index
+        kind, params = dense_index(settings, count, "IVF_FLAT")
+        _create(db, collections["windows"], _schema_windows(dim), [("vector", kind, "IP", params),
+                                                                   ("row", "INVERTED", "", {})])
     _create(db, collections["store"], _schema_store(), [("placeholder", "FLAT", "L2", {}),
                                                         ("name", "INVERTED", "", {})])
+    return kind, params
 
 
 def _insert(db: Connection, collections: dict[str, str], settings: Settings, terms: Terms, articles: Sequence[Article],
@@ -903,8 +904,6 @@ def _publish(db: Connection, collections: dict[str, str], manifest: dict, terms:
 def _write_local(folder: Path, manifest: dict) -> None:
     """Record ``manifest`` in ``folder`` as its live generation (the caller holds the writer's lock), so ``ask``,
     ``check`` and the web app find the collection as they find an embedded index."""
-    from ..index import MANIFEST
-
     generation = store.new_generation(folder)
     try:
         (generation / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")

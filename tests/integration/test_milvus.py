@@ -346,3 +346,26 @@ def test_server_bm25_function_ranks_with_milvus_statistics(milvus_server, tiny_c
     hits = bot.search("深圳地铁什么时候开通？", 3, "bm25")
     assert hits and hits[0].passage.doc_id == "hans" and hits[0].bm25_score > 0
     assert bot.ask_json("深圳地铁什么时候开通？")["answer"]["text"] == "2004年12月28日"
+
+
+def test_auto_dense_index_is_hnsw_where_the_server_takes_it_else_ivf_flat(milvus_server, tiny_corpus, tmp_path):
+    folder = tmp_path / "index"
+    manifest = build_from_folder(tiny_corpus, folder, milvus_settings(milvus_server, "ivf", exact_search_limit=0),
+                                 progress=False)
+    assert manifest["dense_index"] == "IVF_FLAT"  # Milvus Lite refuses HNSW
+    assert Bot.open(folder).search("Star Ferry", 3, "dense")
+    done = cli("index", "--corpus", str(tiny_corpus), "--index", str(tmp_path / "hnsw"), "--backend", "milvus",
+               "--milvus-uri", milvus_server.uri, "--collection", "hnsw", "--milvus-index", "HNSW", "--quiet")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "invalid index type: HNSW" in done.stderr, \
+        done.stderr
+
+
+def test_a_milvus_lite_file_needs_no_server(milvus_lite, tiny_corpus, tmp_path):
+    folder = tmp_path / "index"
+    done = subprocess.run([sys.executable, "-m", "bot", "index", "--corpus", str(tiny_corpus), "--index", str(folder),
+                           "--backend", "milvus", "--milvus-uri", "wenda.db", "--quiet"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert read_manifest(folder)["milvus"]["uri"] == str(tmp_path / "wenda.db")  # found from any directory
+    done = cli("ask", "深圳地铁什么时候开通？", "--index", str(folder), "--json")
+    assert done.returncode == 0 and json.loads(done.stdout)["answer"]["text"] == "2004年12月28日", done.stderr
