@@ -132,7 +132,7 @@ def write_tiny_bert(folder: Path, text: str, head: str = "") -> Path:
     return folder
 
 
-MILVUS_LITE = 'pip install "pymilvus[milvus_lite]>=2.5,<2.6" "milvus-lite==2.5.1" "setuptools<80"'
+MILVUS_LITE = 'pip install "pymilvus>=2.5,<2.6" "milvus-lite==2.5.1" "setuptools<80"'
 
 
 class MilvusLite:

@@ -61,7 +61,7 @@ class SearchIndex(Protocol):
 
 
 MILVUS_TOKEN = "WENDA_MILVUS_TOKEN"  # where the milvus backend reads its token (``--milvus-token`` sets it)
-PACKAGES = {"milvus": 'pymilvus[milvus_lite]>=2.5,<2.6" "milvus-lite==2.5.1" "setuptools<80'}
+PACKAGES = {"milvus": 'pymilvus>=2.5,<2.6" "milvus-lite==2.5.1" "setuptools<80'}
 
 
 def recorded_corpus(manifest: object) -> Path | None:
