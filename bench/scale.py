@@ -250,6 +250,23 @@ def _latencies(bot: Bot, questions: list[str], repeats: int, search_only: bool =
     return best, runs
 
 
+def time_stages(stages: dict, count: int, repeats: int) -> dict:
+    """Milliseconds of each stage (a function of the question's number) over ``count`` questions: the
+    quietest of ``repeats`` passes, as percentiles."""
+    out = {}
+    for name, stage in stages.items():
+        passes = []
+        for _ in range(repeats):
+            times = []
+            for i in range(count):
+                started = time.perf_counter()
+                stage(i)
+                times.append((time.perf_counter() - started) * 1000)
+            passes.append(_percentiles(times))
+        out[name] = _quietest(passes)
+    return out
+
+
 def _stages(bot: Bot, questions: list[str], repeats: int) -> dict:
     """Milliseconds of each retrieval stage on its own: question encoding, the BM25 top-n, the FAISS search."""
     retriever, n = bot.retriever, max(bot.settings.k, bot.settings.candidates)
@@ -262,18 +279,7 @@ def _stages(bot: Bot, questions: list[str], repeats: int) -> dict:
         "faiss": lambda i: bot.index.vectors.search(vectors[i][None, :], min(4 * n, bot.index.vectors.ntotal)),
         "dense_retrieve": lambda i: bot.index.dense(vectors[i], n),
     }
-    out = {}
-    for name, stage in stages.items():
-        passes = []
-        for _ in range(repeats):
-            times = []
-            for i in range(len(questions)):
-                started = time.perf_counter()
-                stage(i)
-                times.append((time.perf_counter() - started) * 1000)
-            passes.append(_percentiles(times))
-        out[name] = _quietest(passes)
-    return out
+    return time_stages(stages, len(questions), repeats)
 
 
 def _rank_bm25(index: Path, bot: Bot, words: list[list[str]]) -> tuple[dict, bool]:

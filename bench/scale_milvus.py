@@ -31,7 +31,7 @@ from bot.index import WINDOW_HASHES, split, text_hashes
 from bot.retrieve import Query
 from bot.settings import MODES
 
-from .scale import ROOT, _PeakMemory, _latencies, _percentiles, _quietest, _rss_mb, _say
+from .scale import ROOT, _PeakMemory, _latencies, _rss_mb, _say, time_stages
 
 LOAD_QUESTIONS = 20  # a fresh process opens the index and answers these, for its start-up time and memory
 
@@ -186,18 +186,7 @@ def _stages(bot: Bot, server_bot: Bot, questions: list[str], repeats: int) -> di
         "fetch_20_passages": lambda i: bot.index.fetch(rows[i]),
         "window_vectors_3": lambda i: _windows_uncached(bot, rows[i][:3]),
     }
-    out = {}
-    for name, stage in stages.items():
-        passes = []
-        for _ in range(repeats):
-            times = []
-            for i in range(len(questions)):
-                started = time.perf_counter()
-                stage(i)
-                times.append((time.perf_counter() - started) * 1000)
-            passes.append(_percentiles(times))
-        out[name] = _quietest(passes)
-    return out
+    return time_stages(stages, len(questions), repeats)
 
 
 def _windows_uncached(bot: Bot, rows: list[int]) -> None:
