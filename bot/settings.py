@@ -52,6 +52,8 @@ class Settings:
     candidates: int = 100
     rrf_k: int = 60
     bm25_weight: float = 0.7
+    # the character-bigram BM25 field's weight against the word field's (both scaled by their best score)
+    bigram_weight: float = 0.5
     # hybrid re-ranking: how much a passage's best sentence's evidence adds to its fused score (relative
     # to the best), over its first this many candidates (chosen on DRCD dev; eval/RESULTS.md)
     evidence_weight: float = 0.75
@@ -158,6 +160,7 @@ ALLOWED: dict[str, Number | OneOf | Text] = {
     "candidates": Number(int, 1),
     "rrf_k": Number(int, 0),
     "bm25_weight": Number(float, 0, 1),
+    "bigram_weight": Number(float, 0),  # 0: words only
     "evidence_weight": Number(float, 0),  # 0: no re-ranking by sentence evidence
     "evidence_depth": Number(int, 0),
     "reranker": Text(),

@@ -168,6 +168,14 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def char_bigrams(text: str) -> list[str]:
+    """The overlapping pairs of Chinese characters of each run in ``text`` (a run of one character stands for
+    itself), normalised first: the terms of the character-bigram BM25 field, as Lucene's CJK analyzer makes
+    them, which catches words jieba segments differently in the question and the passage."""
+    return [run[i : i + 2] if len(run) > 1 else run
+            for run in _CJK_RUN.findall(normalize(text)) for i in range(max(len(run) - 1, 1))]
+
+
 def fold_spaces(text: str) -> str:
     """Collapse runs of white space to one space, for display."""
     return re.sub(r"\s+", " ", text).strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import logging
 import shlex
 import sys
@@ -20,7 +21,8 @@ from . import claims as claims_eval
 from . import conversations as conversations_eval
 from .harness import evaluate
 from .train import main as train_main
-from .readers import read_beir, read_gold, read_squad
+from .metrics import compare
+from .readers import read_beir, read_gold, read_qrels, read_run, read_squad
 from .report import ROOT, answer_table, language_table, retrieval_table
 
 DEFAULT_CORPUS = ROOT / "corpus"
@@ -37,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "conversations":
             return conversations_eval.main(args.file, args.corpus, args.index_dir, args.json, _settings(args.set),
                                            args.mode)
+        if args.command == "compare":
+            return _compare(args.runs, args.qrels, args.json)
         if args.command == "claims":
             return claims_eval.main(args.file, args.corpus, args.index_dir, args.json, _settings(args.set),
                                     progress=not args.quiet)
@@ -88,6 +92,14 @@ def _parser() -> argparse.ArgumentParser:
                         "gold-CORPUS", "every turn")
     talk.add_argument("--mode", choices=MODES, help="retrieval mode (default: the settings')")
 
+    compare = commands.add_parser("compare", help="TREC runs of the same questions side by side: recall@1, recall@5 "
+                                  "and mrr@10 with ranx's paired randomisation test of every pair")
+    compare.add_argument("runs", nargs="+", metavar="[NAME=]RUN.tsv", help="two or more run files (e.g. a report "
+                         "folder's run.hybrid.tsv), optionally named")
+    compare.add_argument("--qrels", type=Path, required=True, help="the questions' qrels (a report's qrels.trec)")
+    compare.add_argument("--json", type=Path, metavar="OUT", help="also write the scores and p-values as JSON")
+    compare.set_defaults(command="compare")
+
     for command in (squad, beir, gold):
         command.set_defaults(command="score")
         command.add_argument("--mode", choices=(*MODES, "all"), default="all", help="retrieval mode (default: all)")
@@ -131,6 +143,29 @@ def _settings(overrides: list[str]) -> Settings:
         except ValueError:
             raise EvalError(f"--set {item!r}: {key} must be of type {kind.__name__}") from None
     return Settings().replace(**changes)
+
+
+def _compare(runs: list[str], qrels: Path, out: Path | None) -> int:
+    """Print (and with ``out`` write) ``metrics.compare`` of the named run files."""
+    named = {}
+    for item in runs:
+        name, sep, path = item.partition("=")
+        name, path = (name, path) if sep else (Path(item).stem, item)
+        named[name] = {qid: [doc for doc, _ in ranking] for qid, ranking in read_run(Path(path)).items()}
+    if len(named) != len(runs):
+        raise EvalError("give each run a different name: NAME=RUN.tsv")
+    data = compare(read_qrels(qrels), named)
+    print(f"{data['questions']} questions; {data['test']}")
+    for name, scores in data["scores"].items():
+        print(f"  {name:24s} " + "  ".join(f"{m} {v:.4f}" for m, v in scores.items()))
+    for pair in data["pairs"]:
+        verdict = (f"{pair['a']} better" if pair["a_better"] else f"{pair['b']} better" if pair["b_better"]
+                   else "no significant difference")
+        print(f"  {pair['a']} vs {pair['b']} {pair['metric']}: p {pair['p']:.4f}, {verdict}")
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return 0
 
 
 def _print(data: dict) -> None:

@@ -47,8 +47,9 @@ class SearchIndex(Protocol):
     @property
     def settings(self) -> Settings: ...
 
-    def sparse(self, words: Sequence[str], n: int) -> list[tuple[int, float]]:
-        """The ``n`` best passages by BM25 for these tokens (repeats count again), best first: (row, score)."""
+    def sparse(self, words: Sequence[str], n: int, field: str = "bm25") -> list[tuple[int, float]]:
+        """The ``n`` best passages by BM25 for these terms (repeats count again) of ``field``: ``bm25`` (jieba
+        words) or ``bigrams`` (pairs of Chinese characters, ``text.char_bigrams``), best first: (row, score)."""
 
     def dense(self, vector: np.ndarray, n: int) -> list[tuple[int, float]]:
         """The ``n`` best passages by their best sentence window's cosine similarity, best first."""

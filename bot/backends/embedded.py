@@ -19,14 +19,15 @@ from . import recorded_corpus
 
 @dataclass
 class Index:
-    """A loaded index: the passages, their articles, BM25 postings and the FAISS vectors."""
+    """A loaded index: the passages, their articles, the postings of both BM25 fields and the FAISS vectors."""
 
     folder: Path  # the index folder a person names
     files: Path  # the live generation inside it, where the files are
     manifest: dict
     passages: Sequence[Passage]
     articles: Mapping[str, Article]
-    bm25: BM25
+    bm25: BM25  # jieba words
+    bigrams: BM25  # pairs of Chinese characters
     vectors: faiss.Index
     window_rows: np.ndarray  # passage row of each vector (a vector per sentence window)
 
@@ -49,9 +50,10 @@ class Index:
         ids = self.window_ids(row)
         return self.vectors.reconstruct_n(ids.start, len(ids))
 
-    def sparse(self, words: Sequence[str], n: int) -> list[tuple[int, float]]:
-        """The ``n`` best passages by BM25 for these tokens, best first (ties by row)."""
-        rows, scores = self.bm25.top(words, n)
+    def sparse(self, words: Sequence[str], n: int, field: str = "bm25") -> list[tuple[int, float]]:
+        """The ``n`` best passages by BM25 for these terms of ``field`` (``bm25`` words or ``bigrams``), best first
+        (ties by row)."""
+        rows, scores = (self.bigrams if field == "bigrams" else self.bm25).top(words, n)
         return [(int(r), float(s)) for r, s in zip(rows, scores)]
 
     def dense(self, vector: np.ndarray, n: int) -> list[tuple[int, float]]:

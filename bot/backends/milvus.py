@@ -13,10 +13,11 @@ standalone server and a cluster's proxy: only the URI and the token change. For 
   ``tf (k1 + 1) / (tf + k1 (1 - b + b dl / avgdl))``; the query vector carries each term's idf, so an inner
   product is the BM25 score (Robertson and Zaragoza 2009) with Wenda's tokens, and adding articles changes
   no stored weight. With ``milvus_bm25 = "server"`` the row also holds the space-joined tokens, scored by
-  Milvus's own BM25 function (whitespace analyzer) instead.
+  Milvus's own BM25 function (whitespace analyzer) instead. ``bigrams`` is the character-bigram field's
+  vector, made the same way from ``text.char_bigrams`` (Wenda's weights in either mode).
 - ``NAME__g<stamp>_windows``: a row per sentence window: ``id``, its passage ``row``, its vector.
-- ``NAME__g<stamp>_store``: named JSON documents cut into parts: the manifest, the term statistics
-  (vocabulary and document frequencies, which idf comes from), the article table, and every article.
+- ``NAME__g<stamp>_store``: named JSON documents cut into parts: the manifest, the term statistics of both
+  fields (vocabulary and document frequencies, which idf comes from), the article table, and every article.
 
 The index folder keeps only a copy of the manifest naming the URI and the collection (never the token,
 which comes from ``--milvus-token`` or ``WENDA_MILVUS_TOKEN``); answering reads nothing else from it.
@@ -50,10 +51,11 @@ from .. import store
 from ..corpus import Article
 from ..encoders import Encoder, load_encoder
 from ..errors import CorruptIndexError, IndexStoreError, MissingIndexError, StaleIndexError, WendaError
-from ..index import (FORMAT_VERSION, MANIFEST, _vectors, _windows, build_command, changed_corpus, check_change,
-                     passage_from, read_additions, read_manifest, split, text_hashes)
+from ..index import (FORMAT_VERSION, MANIFEST, PassageBigrams, _vectors, _windows, build_command, changed_corpus,
+                     check_change, passage_from, read_additions, read_manifest, split, text_hashes)
 from ..passages import Passage
 from ..settings import Settings
+from ..text import char_bigrams
 from . import MILVUS_TOKEN as TOKEN_VARIABLE, BackendUnavailableError, recorded_corpus
 
 log = logging.getLogger(__name__)
@@ -294,6 +296,7 @@ def _schema_passages(server_bm25: bool) -> Any:
     schema.add_field("row", DataType.INT64, is_primary=True)
     schema.add_field("record", DataType.VARCHAR, max_length=VARCHAR_BYTES)
     schema.add_field("bm25", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field("bigrams", DataType.SPARSE_FLOAT_VECTOR)
     if server_bm25:
         schema.add_field("tokens", DataType.VARCHAR, max_length=VARCHAR_BYTES, enable_analyzer=True,
                          analyzer_params={"tokenizer": "whitespace"})
@@ -436,6 +439,7 @@ class State:
     version: int
     manifest: dict
     terms: Terms
+    bigram_terms: Terms
     table: dict[str, dict]  # doc_id -> {"first": row, "end": row, "ordinal": n}, in index order
     passages: Cache = field(default_factory=Cache)  # row -> Passage
     windows: Cache = field(default_factory=Cache)  # row -> its window vectors
@@ -533,10 +537,16 @@ class MilvusIndex:
     def corpus_folder(self) -> Path | None:
         return recorded_corpus(self.manifest)
 
-    def sparse(self, words: Sequence[str], n: int) -> list[tuple[int, float]]:
-        """The ``n`` best passages by BM25, best first (ties by row, as the embedded backend orders them)."""
+    def sparse(self, words: Sequence[str], n: int, field: str = "bm25") -> list[tuple[int, float]]:
+        """The ``n`` best passages by BM25 over ``field`` (``bm25`` words or ``bigrams``), best first (ties by row,
+        as the embedded backend orders them)."""
         def search(state: State) -> list[tuple[int, float]]:
-            if state.manifest["milvus"]["bm25"] == "server":
+            if field == "bigrams":
+                vector = state.bigram_terms.query(words)
+                if not vector:
+                    return []
+                data, field_name, params = [vector], "bigrams", {"metric_type": "IP"}
+            elif state.manifest["milvus"]["bm25"] == "server":
                 if not words:
                     return []
                 data, field_name, params = [" ".join(words)], "bm25_server", {"metric_type": "BM25"}
@@ -651,8 +661,9 @@ class MilvusIndex:
                                     f"{manifest['passages']} (an --add or --remove is under way or died half way); "
                                     f"if none is running, rebuild with: {_rebuild(self.local, self.folder)}")
         terms = Terms.from_json(read_document(self.db, collections["store"], f"terms@{version}"))
+        bigram_terms = Terms.from_json(read_document(self.db, collections["store"], f"bigrams@{version}"))
         table = {doc_id: entry for doc_id, entry in read_document(self.db, collections["store"], f"articles@{version}")}
-        return State(generation, version, manifest, terms, table)
+        return State(generation, version, manifest, terms, bigram_terms, table)
 
 
 def _rebuild(manifest: dict, folder: Path) -> str:
@@ -692,14 +703,14 @@ def build(db: Connection, folder: Path, articles: list[Article], passages: list[
         collections = names(generation)
         try:
             t = time.perf_counter()
-            terms = Terms.of(token_lists, settings)
+            terms, bigram_terms = Terms.of(token_lists, settings), Terms.of(PassageBigrams(passages), settings)
             texts, window_rows = _windows(passages, settings.dense_window_chars)
             vectors, encoded = _vectors(texts, text_hashes(texts), encoder, settings, None, progress)
             stages["encode_s"] = time.perf_counter() - t
             t = time.perf_counter()
             kind, params = _create_generation(db, collections, encoder.dim, settings, len(texts))
-            table = _insert(db, collections, settings, terms, articles, passages, token_lists, vectors, window_rows,
-                            0, 0, 0, progress)
+            table = _insert(db, collections, settings, (terms, bigram_terms), articles, passages, token_lists, vectors,
+                            window_rows, 0, 0, 0, progress)
             store.fault_point("milvus-inserted")
             manifest = {
                 "format_version": FORMAT_VERSION, "backend": "milvus", "encoder": encoder.name,
@@ -714,7 +725,7 @@ def build(db: Connection, folder: Path, articles: list[Article], passages: list[
                 db("flush", collection, timeout=None)
                 _wait_for_indexes(db, collection)
             stages["insert_s"] = time.perf_counter() - t
-            _publish(db, collections, manifest, terms, table, started, stages)
+            _publish(db, collections, manifest, (terms, bigram_terms), table, started, stages)
             store.fault_point("milvus-documents")
             _switch(db, name, generation, 1)
         except BaseException:
@@ -745,7 +756,7 @@ def update(folder: Path, add: Sequence[Path], remove: Sequence[str], progress: b
     passages, token_lists = split(new_articles, settings, progress)
     stages = {"passages_s": time.perf_counter() - t}
     manifest = json.loads(json.dumps(state.manifest))
-    record, collections, terms = manifest["milvus"], state.names, state.terms
+    record, collections, terms, bigram_terms = manifest["milvus"], state.names, state.terms, state.bigram_terms
     gone = [state.table[d] for d in state.table if d in dropped]
     t = time.perf_counter()
     texts, window_rows = _windows(passages, settings.dense_window_chars)
@@ -753,15 +764,20 @@ def update(folder: Path, add: Sequence[Path], remove: Sequence[str], progress: b
     vectors, encoded = _vectors(texts, text_hashes(texts), encoder, settings, None, progress)
     stages["encode_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    removed_terms = []
+    removed_terms, removed_bigrams = [], []
     for entry in gone:
-        rows = db("query", collections["passages"], filter=_rows(entry), output_fields=["bm25"], timeout=None)
+        rows = db("query", collections["passages"], filter=_rows(entry), output_fields=["bm25", "bigrams"],
+                  timeout=None)
         removed_terms += [list(r["bm25"]) for r in rows]
+        removed_bigrams += [list(r["bigrams"]) for r in rows]
     terms.forget(removed_terms)
     terms.count(token_lists)
+    bigram_terms.forget(removed_bigrams)
+    bigram_terms.count(PassageBigrams(passages))
     table = {d: entry for d, entry in state.table.items() if d not in dropped}
-    table.update(_insert(db, collections, settings, terms, new_articles, passages, token_lists, vectors, window_rows,
-                         record["next_row"], record["next_window"], record["next_article"], progress, upsert=True))
+    table.update(_insert(db, collections, settings, (terms, bigram_terms), new_articles, passages, token_lists,
+                         vectors, window_rows, record["next_row"], record["next_window"], record["next_article"],
+                         progress, upsert=True))
     store.fault_point("milvus-inserted")
     for entry in gone:
         db("delete", collections["passages"], filter=_rows(entry), timeout=None)
@@ -775,10 +791,10 @@ def update(folder: Path, add: Sequence[Path], remove: Sequence[str], progress: b
                                                                                          time.gmtime()))
     record.update(version=version, next_row=record["next_row"] + len(passages),
                   next_window=record["next_window"] + len(texts), next_article=record["next_article"] + len(new_articles))
-    _publish(db, collections, manifest, terms, table, started, stages)
+    _publish(db, collections, manifest, (terms, bigram_terms), table, started, stages)
     db("flush", collections["passages"], timeout=None)
     _switch(db, index.collection, state.generation, version)
-    for old in ("manifest", "terms", "articles"):
+    for old in ("manifest", "terms", "bigrams", "articles"):
         _delete_document(db, collections["store"], f"{old}@{state.version}")
     _write_local(folder, manifest)
     return manifest
@@ -806,7 +822,8 @@ def verify(folder: Path, manifest: dict) -> dict:
 def _create_generation(db: Connection, collections: dict[str, str], dim: int, settings: Settings,
                        count: int) -> tuple[str, dict]:
     """Create a generation's collections; returns the dense index type and parameters it got."""
-    passages = [("bm25", "SPARSE_INVERTED_INDEX", "IP", {"drop_ratio_build": 0.0})]
+    passages = [("bm25", "SPARSE_INVERTED_INDEX", "IP", {"drop_ratio_build": 0.0}),
+                ("bigrams", "SPARSE_INVERTED_INDEX", "IP", {"drop_ratio_build": 0.0})]
     if settings.milvus_bm25 == "server":
         passages.append(("bm25_server", "SPARSE_INVERTED_INDEX", "BM25",
                          {"bm25_k1": settings.bm25_k1, "bm25_b": settings.bm25_b}))
@@ -828,13 +845,16 @@ def _create_generation(db: Connection, collections: dict[str, str], dim: int, se
     return kind, params
 
 
-def _insert(db: Connection, collections: dict[str, str], settings: Settings, terms: Terms, articles: Sequence[Article],
+def _insert(db: Connection, collections: dict[str, str], settings: Settings, terms: tuple[Terms, Terms],
+            articles: Sequence[Article],
             passages: Sequence[Passage], token_lists: Sequence[Sequence[str]], vectors: np.ndarray,
             window_rows: np.ndarray, first_row: int, first_window: int, first_article: int, progress: bool,
             upsert: bool = False) -> dict[str, dict]:
     """Write passages from row ``first_row``, windows from id ``first_window`` and articles from ordinal
-    ``first_article``; returns the article table entries (their rows, for a later removal)."""
+    ``first_article``; returns the article table entries (their rows, for a later removal). ``terms`` are the
+    statistics of the word and the bigram field."""
     write = "upsert" if upsert else "insert"
+    words, bigrams = terms
     server_bm25 = settings.milvus_bm25 == "server"
     table: dict[str, dict] = {}
     with tqdm(total=len(passages) + len(vectors), desc="milvus", unit="row", disable=not progress) as bar:
@@ -844,7 +864,8 @@ def _insert(db: Connection, collections: dict[str, str], settings: Settings, ter
                 row, passage = first_row + i, passages[i]
                 entry = table.setdefault(passage.doc_id, {"first": row, "end": row + 1})
                 entry["end"] = row + 1
-                batch.append({"row": row, "record": _passage_json(passage), "bm25": terms.weights(token_lists[i]),
+                batch.append({"row": row, "record": _passage_json(passage), "bm25": words.weights(token_lists[i]),
+                              "bigrams": bigrams.weights(char_bigrams(passage.search_text())),
                               **({"tokens": " ".join(token_lists[i])} if server_bm25 else {})})
             db(write, collections["passages"], batch, timeout=None)
             bar.update(len(batch))
@@ -889,11 +910,13 @@ def _count(db: Connection, collection: str) -> int:
     return int(db("query", collection, filter="", output_fields=["count(*)"])[0]["count(*)"])
 
 
-def _publish(db: Connection, collections: dict[str, str], manifest: dict, terms: Terms, table: dict[str, dict],
-             started: float, stages: dict[str, float]) -> None:
-    """Write a version's documents (the pointer still names the previous version until ``_switch``)."""
+def _publish(db: Connection, collections: dict[str, str], manifest: dict, terms: tuple[Terms, Terms],
+             table: dict[str, dict], started: float, stages: dict[str, float]) -> None:
+    """Write a version's documents, the word and bigram field's statistics among them (the pointer still names
+    the previous version until ``_switch``)."""
     version = manifest["milvus"]["version"]
-    _write_document(db, collections["store"], f"terms@{version}", terms.to_json())
+    _write_document(db, collections["store"], f"terms@{version}", terms[0].to_json())
+    _write_document(db, collections["store"], f"bigrams@{version}", terms[1].to_json())
     _write_document(db, collections["store"], f"articles@{version}", list(table.items()))
     manifest["build_s"] = round(time.perf_counter() - started, 3)
     manifest["build_stage_s"] = {k: round(v, 3) for k, v in stages.items()}

@@ -17,6 +17,7 @@ from bot import Bot, CorpusError, CorruptIndexError, MissingIndexError, StaleInd
 from bot.corpus import fingerprint, read_corpus
 from bot.encoders import load_encoder
 from bot.index import FORMAT_VERSION, MANIFEST, build, build_from_folder, load, read_manifest
+from bot.text import char_bigrams
 from bot import store
 from bot.passages import passages_for
 from bot.settings import Settings
@@ -102,7 +103,7 @@ def test_manifest_records_what_built_the_index(built):
     live = store.live_folder(folder)
     on_disk = json.loads((live / MANIFEST).read_text(encoding="utf-8"))
     assert on_disk == manifest == read_manifest(folder)
-    assert manifest["format_version"] == FORMAT_VERSION == 3
+    assert manifest["format_version"] == FORMAT_VERSION == 4
     assert manifest["encoder"] == "use-m3" and manifest["dimension"] == 512
     assert manifest["settings"] == Settings().index_fields()
     assert manifest["corpus"]["folder"] == str(corpus.resolve())
@@ -115,7 +116,8 @@ def test_manifest_records_what_built_the_index(built):
     files = {p.name: p.stat().st_size for p in live.iterdir() if p.name != MANIFEST}
     assert {name: record["size"] for name, record in manifest["files"].items()} == files
     assert all(record["xxh3_128"] == store.checksum(live / name) for name, record in manifest["files"].items())
-    assert {"passages.jsonl", "articles.jsonl", "dense.faiss", "bm25_vocab.json", "bm25_weights.npy"} <= set(files)
+    assert {"passages.jsonl", "articles.jsonl", "dense.faiss", "bm25_vocab.json", "bm25_weights.npy",
+            "bigrams_vocab.json", "bigrams_weights.npy"} <= set(files)
 
 
 def test_the_built_index_opens_and_answers_from_its_passages(built):
@@ -314,3 +316,13 @@ def test_first_build_interrupted_leaves_no_folder(built, tmp_path, monkeypatch):
     assert not (out / "index").exists() or [p.name for p in (out / "index").iterdir()] == [store.LOCK]
     with pytest.raises(MissingIndexError):
         Bot.open(out / "index")
+
+
+def test_the_bigram_field_finds_a_passage_by_its_pairs_of_characters(built):
+    _, folder, _ = built
+    index = load(folder)
+    row = next(r for r in range(len(index.passages)) if len(char_bigrams(index.passages[r].text)) > 4)
+    pairs = char_bigrams(index.passages[row].text)[:4]
+    assert row in [r for r, _ in index.sparse(pairs, 3, "bigrams")]
+    assert index.sparse(["不存在的字對"], 3, "bigrams") == []
+    assert index.bigrams.size == len(index.passages)

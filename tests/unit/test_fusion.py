@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bot.fusion import convex, order, rrf
+from bot.fusion import above, convex, order, rrf
 
 # (passage row, score), best first: a BM25 list and a dense list sharing rows 1 and 3.
 SPARSE = [(1, 12.0), (2, 7.5), (3, 1.0)]
@@ -82,3 +82,12 @@ def test_convex_guards_against_zero_and_negative_scores():
         assert all(not math.isnan(v) for v in fused.values())
     assert convex([], [], alpha=0.5) == {}
     assert convex([(3, 4.0), (4, 4.0)], [], alpha=0.5) == {3: 0.5, 4: 0.5}  # equal scores stay equal
+
+
+def test_above_makes_convex_min_max_scaling():
+    # e5-like cosines in a narrow band: scaled by the best alone they all read about 1
+    dense = [(1, 0.86), (2, 0.80), (3, 0.78)]
+    shifted = above(dense)
+    assert [row for row, _ in shifted] == [1, 2, 3]
+    assert convex([], shifted, 0.0) == pytest.approx({1: 1.0, 2: 0.25, 3: 0.0})
+    assert above([]) == []

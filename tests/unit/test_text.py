@@ -187,3 +187,11 @@ def test_split_nothing():
 
 def test_fold_spaces():
     assert fold_spaces("  open to\ntraffic \n\n next year ") == "open to traffic next year"
+
+
+def test_char_bigrams_pair_each_run_of_chinese_and_fold_scripts():
+    from bot.text import char_bigrams
+    # Traditional and Simplified give the same pairs; Latin words and punctuation are left to the word field
+    assert char_bigrams("科學園 深 Park，開園") == ["科学", "学园", "深", "开园"]
+    assert char_bigrams("科学园") == char_bigrams("科學園")
+    assert char_bigrams("HKUST 2023") == []
