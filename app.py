@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -31,8 +32,10 @@ from bot.engine import encodable
 from bot.factcheck import PASSAGES, check_json
 from bot.formats import SUFFIXES
 from bot.library import MAX_UPLOAD_BYTES, MB, Library, too_large
+from bot.retrieve import Query
+from bot.script import shown
 from bot.settings import MODES
-from bot.text import CJK, detect_language
+from bot.text import CJK, cjk_ratio, detect_language, normalize
 
 log = logging.getLogger("wenda.app")
 
@@ -43,9 +46,14 @@ SHOWN_MODES = tuple(m for m in ("hybrid", "bm25", "dense") if m in MODES)
 QUEUE_SIZE = 256  # waiting questions beyond this are turned away with "the queue is full"
 EXPORT_AGE_S = 600  # a fact check's CSV and Markdown files are removed after this (Gradio copied them at once)
 CACHE_AGE_S = 3600  # and Gradio's copies, which the download buttons serve, after this
+LISTED_ARTICLES = 200  # the landing page lists this many articles at most, and says how many more there are
+EXAMPLE_COUNT = 3  # example questions on the landing page, a button each
+TOPICS_TRIED = 12  # headings and titles tried as the topics of example questions, at most
 
 _CJK = re.compile(f"[{CJK}]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
+_CHINESE_TOPIC = re.compile(f"[{CJK}A-Za-z0-9]{{4,20}}")
+_ENGLISH_TOPIC = re.compile(r"[A-Za-z][A-Za-z0-9'’ -]{2,60}")
 
 UI = {
     "zh-Hant": {
@@ -58,7 +66,8 @@ UI = {
         "too_long": "問題太長了（{length:,} 字，上限 {limit:,} 字）。請一次只問一件事。",
         "no_words": "這個問題沒有文字。請用中文或英文提問。",
         "failed": "抱歉，暫時無法回答這個問題，請稍後再試。",
-        "api": "透過 API 使用",
+        "api": "透過 API 使用", "covers": "Wenda 收錄 {articles} 篇文章，共 {passages} 段（按此列出）",
+        "more": "還有 {more} 篇未列出。",
         "check_tab": "事實核查", "check": "核查", "csv": "下載 CSV", "markdown": "下載 Markdown",
         "check_placeholder": "貼上要核查的文稿（例如整篇新聞稿），或一行一句，例如：香港科學園深圳分園2023年9月開園，"
                              "已進駐40家香港企業和機構。",
@@ -73,7 +82,8 @@ UI = {
         "too_long": "问题太长了（{length:,} 字，上限 {limit:,} 字）。请一次只问一件事。",
         "no_words": "这个问题没有文字。请用中文或英文提问。",
         "failed": "抱歉，暂时无法回答这个问题，请稍后再试。",
-        "api": "通过 API 使用",
+        "api": "通过 API 使用", "covers": "Wenda 收录 {articles} 篇文章，共 {passages} 段（按此列出）",
+        "more": "还有 {more} 篇未列出。",
         "check_tab": "事实核查", "check": "核查", "csv": "下载 CSV", "markdown": "下载 Markdown",
         "check_placeholder": "粘贴要核查的文稿（例如整篇新闻稿），或一行一句，例如：香港科学园深圳分园2023年9月开园，"
                              "已进驻40家香港企业和机构。",
@@ -92,7 +102,8 @@ UI = {
                     "Please ask about one thing at a time.",
         "no_words": "That question has no words in it. Please ask in Chinese or English.",
         "failed": "Sorry, Wenda could not answer that just now. Please try again in a moment.",
-        "api": "Use via API",
+        "api": "Use via API", "covers": "Wenda covers {articles} article(s), {passages} passages (click to list them)",
+        "more": "{more} more not listed.",
         "check_tab": "Fact check", "check": "Check", "csv": "Download CSV", "markdown": "Download Markdown",
         "check_placeholder": "Paste the draft to check (a whole press release will do), or one claim a line, e.g. "
                              "The Shenzhen branch of the Hong Kong Science Park opened in September 2023 and has "
@@ -100,16 +111,9 @@ UI = {
     },
 }
 
-# Questions the seed article answers; the same number in each language (one button each).
-EXAMPLES = {
-    "zh-Hant": ["香港科學園深圳分園進駐了多少家企業？", "港科大深港協同創新研究院的執行總監是誰？",
-                "香港科學園深圳分園何時開園？"],
-    "zh-Hans": ["香港科学园深圳分园进驻了多少家企业？", "港科大深港协同创新研究院的执行总监是谁？",
-                "香港科学园深圳分园何时开园？"],
-    "en": ["How many Hong Kong companies have moved into the Science Park's Shenzhen branch?",
-           "When did the Shenzhen branch of the Hong Kong Science Park open?",
-           "Who is the executive director of HKUST's Shenzhen-Hong Kong Collaborative Innovation Research Institute?"],
-}
+# The one form of the example questions, around a topic the articles' headings or titles name (``example_questions``).
+EXAMPLE_FORMS = {"zh-Hant": "文章怎樣講述{topic}？", "zh-Hans": "文章怎样讲述{topic}？",
+                 "en": "What do the articles say about {topic}?"}
 
 CSS = """
 .wenda-reply p { margin: 0.3em 0; }
@@ -118,6 +122,35 @@ mark.wenda-passage { background: rgba(59, 130, 246, 0.12); color: inherit; }
 mark.wenda-quote { background: #fde68a; color: #111827; }
 mark.wenda-answer { background: #f59e0b; color: #111827; padding: 0 0.15em; border-radius: 0.2em; }
 .wenda-ref, .wenda-number { font-weight: 600; color: #2563eb; }
+.wenda-sentence { position: relative; }
+a.wenda-ref { text-decoration: none; cursor: pointer; }
+a.wenda-ref:hover, a.wenda-ref:focus-visible { text-decoration: underline; }
+.wenda-preview { display: none; position: absolute; left: 0; right: 0; top: 100%; z-index: 30; margin-top: 0.25em;
+  padding: 0.5em 0.75em; background: var(--background-fill-primary, #fff); color: var(--body-text-color, #111827);
+  border: 1px solid #cbd5e1; border-radius: 0.4em; box-shadow: 0 6px 18px rgba(15, 23, 42, 0.15);
+  font-size: 0.92rem; font-weight: 400; line-height: 1.55; }
+.wenda-preview-quote, .wenda-preview-source { display: block; }
+.wenda-preview-source { font-size: 0.85em; opacity: 0.75; margin-top: 0.3em; }
+@media (hover: hover) { a.wenda-ref:hover .wenda-preview { display: block; } }
+a.wenda-ref:focus-visible .wenda-preview, a.wenda-ref.wenda-previewing .wenda-preview { display: block; }
+.wenda-english { margin-top: 0 !important; }
+.wenda-caption { font-size: 0.82em; opacity: 0.85; margin: 0 0 0.4em 0 !important; padding-left: 0.6em;
+  border-left: 2px dashed #cbd5e1; }
+.wenda-caption-label { font-weight: 600; }
+details.wenda-coverage summary { cursor: pointer; color: #2563eb; }
+details.wenda-coverage table { margin-top: 0.4em; }
+#wenda-examples { display: grid; grid-template-columns: repeat(auto-fit, minmax(16em, 1fr)); grid-auto-rows: 1fr;
+  gap: var(--spacing-lg, 0.5em); }
+#wenda-examples > .wenda-example { width: 100%; height: 100%; min-width: 0; }
+@media (max-width: 640px) {  /* a phone: the title under the switch, each at full width; the answers wider */
+  #wenda-top { flex-direction: column-reverse; align-items: stretch; }
+  #wenda-top > * { width: 100%; min-width: 0 !important; flex: 0 0 auto; }
+  #wenda-language { align-self: flex-end; width: auto; }
+  #wenda-chat { min-height: 240px !important; }
+  #wenda-chat .message-row { margin-left: 6px; margin-right: 6px; max-width: calc(100% - 12px); }
+  details.wenda-citation { padding-right: 0.2em; }
+  blockquote.wenda-context { margin-left: 0; margin-right: 0; }
+}
 .wenda-heading { font-weight: 600; margin-top: 0.8em !important; }
 .wenda-abstain { font-weight: 600; }
 .wenda-understood { font-size: 0.85em; opacity: 0.8; font-style: italic; }
@@ -157,6 +190,8 @@ table.wenda-mismatches th, table.wenda-mismatches td { border: 1px solid #e5e7eb
 .wenda-mismatch-claim { color: #991b1b; background: #fee2e2; font-weight: 600; }
 .wenda-mismatch-article { color: #166534; background: #dcfce7; font-weight: 600; }
 .wenda-check-summary { font-weight: 600; }
+table.wenda-articles { border-collapse: collapse; width: 100%; font-size: 0.92em; }
+table.wenda-articles th, table.wenda-articles td { border-bottom: 1px solid #e5e7eb; padding: 0.25em 0.5em; text-align: left; }
 """
 
 # After an answer: bring the newest reply into view (the page is the one scroll area), once per new reply.
@@ -180,6 +215,55 @@ FOOTER_JS = """(label) => {
     }
   });
 }""" % json.dumps({words["ask"]: words["api"] for words in UI.values()}, ensure_ascii=False)
+# In the page's head. Gradio copies a message and labels it for screen readers by its content, which for Wenda is
+# HTML: both get the reply's plain text instead (its hidden .wenda-plain lines, ``render.answer_text``), the
+# question's text for a question. A citation marker's click opens its source and scrolls to it; on a touch
+# screen the first tap shows the preview that hovering shows elsewhere. (navigator.clipboard is there on https
+# and on this machine's own address, where Gradio copies with it.) The style is the page's margin on a phone,
+# outside the app's container, which the css of ``launch`` cannot reach.
+HEAD = """<style>
+@media (max-width: 640px) { .gradio-container .main.fillable { padding-left: 12px !important; padding-right: 12px !important; } }
+</style>
+<script>
+(() => {
+  const markup = /^\\s*<div class="wenda-/;
+  const plain = (root) => {
+    const lines = root.querySelector('.wenda-plain');
+    return lines ? [...lines.children].map((line) => line.textContent).join('\\n') : root.textContent.trim();
+  };
+  if (navigator.clipboard) {
+    const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+    navigator.clipboard.writeText = (text) => write(
+      markup.test(text) ? plain(new DOMParser().parseFromString(text, 'text/html').body) : text);
+  }
+  const relabel = () => document.querySelectorAll('#wenda-chat [aria-label*="message: "]').forEach((message) => {
+    const content = message.querySelector('.wenda-reply, .wenda-question');
+    const label = message.getAttribute('aria-label');
+    const wanted = content && label.slice(0, label.indexOf(': ') + 2) + plain(content);
+    if (content && label !== wanted) message.setAttribute('aria-label', wanted);
+  });
+  new MutationObserver(relabel).observe(document.documentElement,
+    {subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label']});
+  document.addEventListener('click', (event) => {
+    const ref = event.target.closest ? event.target.closest('a.wenda-ref') : null;
+    document.querySelectorAll('a.wenda-previewing').forEach((other) => {
+      if (other !== ref) other.classList.remove('wenda-previewing');
+    });
+    if (!ref) return;
+    event.preventDefault();
+    if (matchMedia('(hover: none)').matches && !ref.classList.contains('wenda-previewing')) {
+      ref.classList.add('wenda-previewing');
+      return;
+    }
+    ref.classList.remove('wenda-previewing');
+    const source = ref.closest('.wenda-reply').querySelector('#' + CSS.escape(ref.hash.slice(1)));
+    if (source) {
+      source.open = true;
+      source.scrollIntoView({block: 'center', behavior: 'instant'});
+    }
+  });
+})();
+</script>"""
 
 
 def question_language(question: str) -> str:
@@ -232,7 +316,8 @@ def refusal(bot: Bot, question: str, language: str) -> str:
 def reply(bot: Bot, question: str, k: int | None, mode: str | None, show_scores: bool, current: str,
           history: Sequence[str] = (), chosen: bool = False) -> tuple[str, str]:
     """(interface language, reply HTML) for one question from the chat, a follow-up of the earlier questions in
-    ``history``; the reply shows how the question was understood when they changed it. Never raises."""
+    ``history``; the reply shows how the question was understood when they changed it, and each source's snippet
+    the sentence that matched it. Never raises."""
     language = interface_language(question, current, chosen)
     words = UI[language]
     if message := refusal(bot, question, language):
@@ -246,9 +331,11 @@ def reply(bot: Bot, question: str, k: int | None, mode: str | None, show_scores:
     except Exception:  # the last line of defence: the visitor gets a polite reply, the log the traceback
         log.exception("answering %r failed", question[:200])
         return language, render.notice_html(words["failed"], language)
-    shown = understood.text if understood.changed else ""
-    return language, render.answer_html(answer, bot.index.articles, show_scores, language, shown,
-                                        mode or bot.settings.mode)
+    query = Query(understood.text, bot.encoder)
+    matched = render.matched_sentences(answer.hits, query.weights(bot.index.bm25), query.pairs)
+    return language, render.answer_html(answer, bot.index.articles, show_scores, language,
+                                        understood.text if understood.changed else "", mode or bot.settings.mode,
+                                        matched, key=str(len(history) + 1))
 
 
 class Exports:
@@ -364,21 +451,28 @@ def article_words(lang: str) -> dict:
     return words
 
 
+COLUMNS = ("title", "source", "date", "passages", "file", "doc_id")  # an article row's fields, as the tab lists them
+
+
+def articles_table(rows: list[dict], lang: str, columns: Sequence[str] = COLUMNS) -> str:
+    """Articles as a table of the given ``columns``; every value escaped (a title may come from any uploaded page)."""
+    names = dict(zip(COLUMNS, article_words(lang)["columns"]))
+    head = "".join(f"<th>{html.escape(names[key])}</th>" for key in columns)
+    body = "".join('<tr class="wenda-article-row">' + "".join(
+        f'<td class="wenda-article-{key}">{html.escape(str(row[key]))}</td>' for key in columns) + "</tr>"
+        for row in rows)
+    return f'<table class="wenda-articles"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def articles_html(rows: list[dict] | None, lang: str) -> str:
-    """The list of articles as a table; every value escaped (a title may come from any uploaded page)."""
+    """The Articles tab's list: how many, then the table (nothing before the token is given)."""
     if rows is None:
         return ""
     words = article_words(lang)
     if not rows:
         return f'<p class="wenda-articles-empty">{html.escape(words["none"])}</p>'
-    head = "".join(f"<th>{html.escape(name)}</th>" for name in words["columns"])
-    body = "".join(
-        '<tr class="wenda-article-row">' + "".join(
-            f'<td class="wenda-article-{key}">{html.escape(str(row[key]))}</td>'
-            for key in ("title", "source", "date", "passages", "file", "doc_id")) + "</tr>"
-        for row in rows)
     return (f'<p class="wenda-articles-count">{html.escape(words["listed"].format(articles=len(rows)))}</p>'
-            f'<table class="wenda-articles"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+            + articles_table(rows, lang))
 
 
 def status_html(messages: list[tuple[bool, str]]) -> str:
@@ -436,8 +530,6 @@ def remove_article(library: Library, token: str, doc_id: str | None, lang: str) 
 
 
 ARTICLES_CSS = """
-table.wenda-articles { border-collapse: collapse; width: 100%; font-size: 0.92em; }
-table.wenda-articles th, table.wenda-articles td { border-bottom: 1px solid #e5e7eb; padding: 0.25em 0.5em; text-align: left; }
 .wenda-articles-status.wenda-done { color: #166534; }
 .wenda-articles-status.wenda-refused { color: #991b1b; }
 """
@@ -489,12 +581,111 @@ def articles_tab(library: Library, language: gr.State, local: Callable) -> None:
     language.change(lambda rows, lang: articles_html(rows, lang), [listed, language], table, api_visibility="private")
 
 
+def is_topic(heading: str) -> bool:
+    """Whether a heading or title names a topic to ask about: a Chinese name of 4 to 20 characters without
+    spaces or clause punctuation (香港科學園深圳分園, not the headline 創科合作 深港雙向奔赴), or English of one to
+    six words."""
+    if cjk_ratio(heading) >= 0.5:
+        return bool(_CHINESE_TOPIC.fullmatch(heading))
+    return bool(_ENGLISH_TOPIC.fullmatch(heading)) and len(heading.split()) <= 6
+
+
+def topics(bot: Bot, limit: int = TOPICS_TRIED) -> list[str]:
+    """Topics for example questions: the headings and titles of the indexed articles that name one (``is_topic``),
+    the articles taking turns, a short topic before a long one, at most ``limit``."""
+    by_article: dict[str, dict[str, None]] = {}  # each article's topics in reading order, each once
+    total = 0
+    for passage in bot.index.passages:
+        found = by_article.setdefault(passage.doc_id, {})
+        for heading in (passage.title, *passage.section.split(" › ")):
+            if len(found) < limit and heading not in found and is_topic(heading):
+                found[heading] = None
+                total += 1
+        if total >= 3 * limit:  # enough to choose from: a large corpus is not read to its end
+            break
+    turns = [list(found) for found in by_article.values()]
+    taking_turns = [found[i] for i in range(limit) for found in turns if i < len(found)]
+    return sorted(taking_turns, key=lambda topic: len(topic) > (10 if cjk_ratio(topic) >= 0.5 else 30))[:limit]
+
+
+def answers_about(bot: Bot, question: str, topic: str) -> bool:
+    """Whether Wenda answers ``question`` from a passage that names ``topic`` (in its text or its heading)."""
+    try:
+        answer = bot.ask(question)
+    except WendaError:
+        return False
+    return answer.found and any(normalize(topic) in normalize(hit.passage.search_text())
+                                for hit in answer.hits if hit.rank == answer.citation)
+
+
+def example_questions(bot: Bot, count: int = EXAMPLE_COUNT) -> dict[str, list[str]]:
+    """Up to ``count`` example questions in each interface language, drawn from the indexed articles: the one
+    form of EXAMPLE_FORMS around a topic their headings or titles name (``topics``; in the reader's script),
+    kept only when Wenda answers it from a passage naming that topic. Nothing is written for one corpus."""
+    chosen: dict[str, list[str]] = {"zh-Hant": [], "en": []}  # Simplified asks as Traditional does
+    for topic in topics(bot):
+        for language, found in chosen.items():
+            question = EXAMPLE_FORMS[language].format(topic=shown(topic, language))
+            if len(found) < count and answers_about(bot, question, topic):
+                found.append(topic)
+        if all(len(found) == count for found in chosen.values()):
+            break
+    return {language: [EXAMPLE_FORMS[language].format(topic=shown(topic, language))
+                       for topic in chosen["en" if language == "en" else "zh-Hant"]] for language in LANGUAGES}
+
+
+def article_rows(bot: Bot) -> list[dict]:
+    """Every indexed article with its title, source, date and number of passages, in the index's order."""
+    counts = Counter(passage.doc_id for passage in bot.index.passages)
+    return [{"title": a.title, "source": a.source, "date": a.date, "passages": counts[doc_id]}
+            for doc_id, a in bot.index.articles.items()]
+
+
+def coverage_html(rows: list[dict], lang: str, limit: int = LISTED_ARTICLES) -> str:
+    """What Wenda covers, for the landing page: how many articles and passages, opening to the list of them
+    (title, source, date, passages; the first ``limit``)."""
+    words = UI[lang]
+    summary = words["covers"].format(articles=f"{len(rows):,}", passages=f"{sum(r['passages'] for r in rows):,}")
+    more = (f'<p class="wenda-coverage-more">{html.escape(words["more"].format(more=f"{len(rows) - limit:,}"))}</p>'
+            if len(rows) > limit else "")
+    return (f'<details class="wenda-coverage"><summary>{html.escape(summary)}</summary>'
+            f'{articles_table(rows[:limit], lang, COLUMNS[:4])}{more}</details>')
+
+
+class Landing:
+    """What the landing page shows of the index (its articles, the example questions), worked out once for
+    each generation of the index: the Articles tab may change it while the app runs."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self._lock = threading.Lock()
+        self._shown: tuple[object, list[dict], dict[str, list[str]]] | None = None
+
+    def current(self) -> tuple[list[dict], dict[str, list[str]]]:
+        """(article rows, example questions by language) of the index being answered from."""
+        with self._lock:
+            generation = self.bot.index.files
+            if self._shown is None or self._shown[0] != generation:
+                self._shown = (generation, article_rows(self.bot), example_questions(self.bot))
+            return self._shown[1], self._shown[2]
+
+
 def build_app(bot: Bot, library: Library | None = None) -> gr.Blocks:
-    """The web interface over ``bot``: a chat tab (another tab goes beside it in ``gr.Tabs``), the fact-check
-    tab, the Articles tab when there is a ``library`` to change, and the named API endpoint ``/ask`` for
-    gradio_client, which returns the same object as ``POST /api/ask``."""
+    """The web interface over ``bot``: what it covers (its articles, example questions drawn from them), a chat
+    tab (another tab goes beside it in ``gr.Tabs``), the fact-check tab, the Articles tab when there is a
+    ``library`` to change, and the named API endpoint ``/ask`` for gradio_client, which returns the same object
+    as ``POST /api/ask``."""
     start = "zh-Hant"
     words = UI[start]
+    landing = Landing(bot)
+    rows, examples_at_start = landing.current()
+
+    def example(lang: str, i: int) -> dict:
+        """The ``i``-th example button in ``lang`` (a button's arguments or its update): its question, hidden when
+        the articles offer fewer."""
+        questions = landing.current()[1][lang]
+        return {"value": questions[i] if i < len(questions) else "", "visible": i < len(questions)}
+
     default_mode = bot.settings.mode if bot.settings.mode in SHOWN_MODES else SHOWN_MODES[0]
     # every component whose text follows the interface language, with the update that sets it
     localized: list[tuple[gr.components.Component, Callable[[str], dict]]] = []
@@ -508,11 +699,13 @@ def build_app(bot: Bot, library: Library | None = None) -> gr.Blocks:
         chosen = gr.State(False)  # whether the visitor set the language with the switch: questions then keep it
         chinese = gr.State(start)  # the Chinese script to come back to from English
         asked = gr.State([])  # the questions asked so far, oldest first: a follow-up's history
-        with gr.Row():
+        with gr.Row(elem_id="wenda-top"):
             local(gr.Markdown(words["intro"]), lambda lang: gr.update(value=UI[lang]["intro"]))
             switch = local(gr.Radio([CHINESE, ENGLISH], value=CHINESE, show_label=False, container=False, scale=0,
                                     min_width=180, elem_id="wenda-language"),
                            lambda lang: gr.update(value=ENGLISH if lang == "en" else CHINESE))
+        local(gr.HTML(coverage_html(rows, start), elem_id="wenda-coverage"),
+              lambda lang: gr.update(value=coverage_html(landing.current()[0], lang)))
         with gr.Tabs():
             with local(gr.Tab(words["tab"], id="ask"), lambda lang: gr.update(label=UI[lang]["tab"])):
                 chat = gr.Chatbot(show_label=False, height=None, min_height=360, max_height=None, autoscroll=False,
@@ -525,11 +718,12 @@ def build_app(bot: Bot, library: Library | None = None) -> gr.Blocks:
                     ask = local(gr.Button(words["ask"], variant="primary", scale=1, min_width=90, elem_id="wenda-ask"),
                                 lambda lang: gr.update(value=UI[lang]["ask"]))
                 hint = gr.Markdown("", elem_id="wenda-hint")
-                local(gr.Markdown(words["examples"]), lambda lang: gr.update(value=UI[lang]["examples"]))
-                with gr.Row():
-                    examples = [local(gr.Button(text, size="sm", elem_classes="wenda-example"),
-                                      lambda lang, i=i: gr.update(value=EXAMPLES[lang][i]))
-                                for i, text in enumerate(EXAMPLES[start])]
+                local(gr.Markdown(words["examples"], visible=bool(examples_at_start[start])),
+                      lambda lang: gr.update(value=UI[lang]["examples"], visible=bool(landing.current()[1][lang])))
+                with gr.Row(elem_id="wenda-examples"):
+                    examples = [local(gr.Button(size="sm", elem_classes="wenda-example", **example(start, i)),
+                                      lambda lang, i=i: gr.update(**example(lang, i)))
+                                for i in range(EXAMPLE_COUNT)]
                 with local(gr.Accordion(words["settings"], open=False, elem_id="wenda-settings"),
                            lambda lang: gr.update(label=UI[lang]["settings"])):
                     k = local(gr.Slider(1, 10, value=bot.settings.k, step=1, label=words["k"], elem_id="wenda-k"),
@@ -573,6 +767,11 @@ def build_app(bot: Bot, library: Library | None = None) -> gr.Blocks:
             chinese_ = lang if lang.startswith("zh") else chinese_
             return [history, "", [*earlier, text.strip()], lang, chinese_, "", *labels(lang)]
 
+        def respond_example(text: str, history: list, earlier: list, k_: float, mode_: str, scores_: bool, lang: str,
+                            chosen_: bool, chinese_: str) -> list:
+            """An example question: asked in the interface language it was offered in, which it keeps."""
+            return respond(text, history, earlier, k_, mode_, scores_, lang, True, chinese_)
+
         def switch_language(choice: str, lang: str, chinese_: str) -> list:
             lang = chosen_language(choice, lang, chinese_)
             return [lang, True, lang if lang.startswith("zh") else chinese_, *labels(lang)]
@@ -585,9 +784,9 @@ def build_app(bot: Bot, library: Library | None = None) -> gr.Blocks:
         options = [k, mode, scores, language, chosen, chinese]
         # every event that answers shares one concurrency group, so at most CONCURRENCY answer at once
         answering = {"concurrency_id": "answer", "api_visibility": "private"}
-        for source, trigger in ((question, question.submit), (question, ask.click),
-                                *((button, button.click) for button in examples)):
-            trigger(respond, [source, chat, asked, *options], outputs, **answering).then(
+        for source, trigger, handler in ((question, question.submit, respond), (question, ask.click, respond),
+                                         *((button, button.click, respond_example) for button in examples)):
+            trigger(handler, [source, chat, asked, *options], outputs, **answering).then(
                 None, None, None, js=SCROLL_JS).then(None, [ask], None, js=FOOTER_JS)
         switch.input(switch_language, [switch, language, chinese], [language, chosen, chinese, *chrome],
                      api_visibility="private").then(None, [ask], None, js=FOOTER_JS)
@@ -657,7 +856,7 @@ def create_server(bot: Bot, host: str = "127.0.0.1", port: int = 7860, admin_tok
     demo = build_app(bot, library).queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     app = gr.mount_gradio_app(
         create_api(bot, library=library), demo, path="/", server_name=host, server_port=port,
-        css=CSS + (ARTICLES_CSS if library else ""),
+        css=CSS + (ARTICLES_CSS if library else ""), head=HEAD,
         footer_links=["api"], run_history=False, enable_monitoring=False, show_error=False,
         max_file_size=MAX_UPLOAD_BYTES,
     )

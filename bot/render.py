@@ -1,6 +1,7 @@
-"""Answers as HTML for the web chat: the quoted sentence with its short answer marked, and numbered
-citations that open to the passage in its context. Pure functions; every piece of text from the
-visitor or the articles is escaped here, so the output is safe to hand to a browser.
+"""Answers as HTML for the web chat: the quoted sentence with its short answer marked, its citation marker a
+link to the source with a preview of the quote, and numbered citations that open to the passage in its context;
+with it the same answer as plain text (what the chat copies and reads out). Pure functions; every piece of
+text from the visitor or the articles is escaped here, so the output is safe to hand to a browser.
 
 The output is one line (newlines become ``<br>``), so a Markdown renderer treats it as a single raw
 HTML block and never reinterprets ``*``, ``_`` or ``$`` in article or question text.
@@ -8,16 +9,20 @@ HTML block and never reinterprets ``*``, ``_`` or ``$`` in article or question t
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from typing import Mapping, Sequence
 
 from .answer import NOT_FOUND, Answer
+from .clean import CAPTION_MARKS
 from .corpus import Article
+from .english import english
+from .evidence import Weights, contains, coverage, pair_share
 from .passages import Passage
 from .retrieve import Hit
 from .script import shown
-from .text import detect_language, fold_spaces, split_sentences
+from .text import Sentence, detect_language, fold_spaces, normalize, split_sentences
 
 Span = tuple[int, int]
 
@@ -34,19 +39,20 @@ STRINGS = {
         "sources": "出處", "related": "相關段落，但並非答案：", "cited": "答案出處",
         "bm25": "BM25 排名", "dense": "語意排名", "fused": "融合分數", "bm25_score": "BM25 分數",
         "dense_score": "語意相似度", "unranked": "未入選", "link": "原文",
-        "understood": "理解為：", "original": "原文",
+        "understood": "理解為：", "original": "原文", "caption": "圖片說明", "answer": "答案：", "english": "英文：",
     },
     "zh-Hans": {
         "sources": "出处", "related": "相关段落，但并非答案：", "cited": "答案出处",
         "bm25": "BM25 排名", "dense": "语义排名", "fused": "融合分数", "bm25_score": "BM25 分数",
         "dense_score": "语义相似度", "unranked": "未入选", "link": "原文",
-        "understood": "理解为：", "original": "原文",
+        "understood": "理解为：", "original": "原文", "caption": "图片说明", "answer": "答案：", "english": "英文：",
     },
     "en": {
         "sources": "Sources", "related": "Related, but not an answer:", "cited": "answer's source",
         "bm25": "BM25 rank", "dense": "dense rank", "fused": "fused score", "bm25_score": "BM25 score",
         "dense_score": "dense similarity", "unranked": "not ranked",
-        "link": "article", "understood": "Understood as: ", "original": "original",
+        "link": "article", "understood": "Understood as: ", "original": "original", "caption": "Photo caption",
+        "answer": "Answer: ", "english": "In English: ",
     },
 }
 
@@ -114,14 +120,25 @@ def context_window(text: str, start: int, end: int, sentences: int = 2, max_char
 def passage_context(article: Article, hit: Hit, marks: Sequence[tuple[str, Sequence[Span]]] = (),
                     script: str = "") -> str:
     """The cited passage in its article, the passage marked (and ``marks``, source offsets, on top), in the
-    ``script`` of a reader's language (``script.shown``; as written by default)."""
+    ``script`` of a reader's language (``script.shown``; as written by default). A passage the layout broke
+    around a photo caption reads whole, the caption shown apart under it."""
     passage = hit.passage
     low, high = context_window(article.text, passage.start, passage.end)
-    layers = [(name, [(s - low, e - low) for s, e in spans]) for name, spans in ((PASSAGE, passage.spans), *marks)]
+    pieces = ((low, passage.start), *passage.spans, (passage.end, high))  # what lies between the spans left out
+    layers = [(name, relative(spans, pieces)) for name, spans in ((PASSAGE, passage.spans), *marks)]
     before = "…" if low > 0 else ""
     after = "…" if high < len(article.text) else ""
-    text = shown(article.text[low:high], script)
-    return f'<blockquote class="wenda-context">{before}{highlight(text, layers)}{after}</blockquote>'
+    text = shown("".join(article.text[s:e] for s, e in pieces), script)
+    captions = "".join(f'<p class="wenda-caption"><span class="wenda-caption-label">'
+                       f'{escape(strings(script)["caption"])}</span> {escape(shown(caption, script))}</p>'
+                       for caption in captions_between(article.text, passage.spans))
+    return f'<blockquote class="wenda-context">{before}{highlight(text, layers)}{after}</blockquote>{captions}'
+
+
+def captions_between(text: str, spans: Sequence[Span]) -> list[str]:
+    """The photo captions (with their credit lines) that the layout put between a passage's ``spans``."""
+    gaps = (fold_spaces(text[end:start]) for (_, end), (start, _) in zip(spans, spans[1:]))
+    return [gap for gap in gaps if gap.startswith(CAPTION_MARKS)]
 
 
 def _source_fields(article: Article) -> list[tuple[str, str]]:
@@ -174,46 +191,114 @@ def _scores(hit: Hit, language: str, mode: str = "") -> str:
             f'{escape(words[SCORE_NAMES.get(mode, "fused")])} {hit.score:.4f}</p>')
 
 
+SNIPPET_CHARS = 60  # of a source's one-line summary
+
+
+def snippet(text: str, span: Span, width: int = SNIPPET_CHARS) -> str:
+    """About ``width`` characters of ``text`` centred on ``span`` (the sentence that matched; its start when it is
+    longer), an ellipsis where the text goes on, white space folded."""
+    start, end = span
+    low = start if end - start >= width else max(0, start - (width - (end - start)) // 2)
+    high = min(len(text), low + width)
+    low = max(0, min(low, high - width))
+    return ("…" if low > 0 else "") + fold_spaces(text[low:high]) + ("…" if high < len(text) else "")
+
+
+def matched_sentences(hits: Sequence[Hit], weights: Weights, pairs: frozenset[str]) -> dict[int, Span]:
+    """The sentence of each hit's passage that states most of the question (its coverage of the question's
+    ``weights`` plus its share of the question's character ``pairs``, the evidence retrieval re-ranks by), by
+    rank: offsets into the passage's text, where its snippet is centred."""
+
+    def evidence(sentence: Sentence) -> float:
+        text = normalize(sentence.text)
+        return coverage(weights, functools.partial(contains, text)) + pair_share(pairs, text)
+
+    best = {hit.rank: max(sentences, key=evidence) for hit in hits if (sentences := split_sentences(hit.passage.text))}
+    return {rank: (sentence.start, sentence.end) for rank, sentence in best.items()}
+
+
 def citation_html(hit: Hit, article: Article, language: str, show_scores: bool = False,
-                  marks: Sequence[tuple[str, Sequence[Span]]] = (), quote: str = "", script: str = "",
-                  mode: str = "") -> str:
-    """One numbered citation: a summary line (the ``quote`` an answer took from it, else the passage's
-    start) that opens to the passage in context, the article's title, source and date, and (for the
-    curious) the retrievers' ranks and the score of the retrieval ``mode`` (fused unless bm25 or dense); its text
-    in the ``script`` of a reader's language."""
-    cited = bool(quote)
-    snippet = shown(fold_spaces(quote or hit.passage.text), script)
-    snippet = snippet if len(snippet) <= 60 else snippet[:60] + "…"
+                  marks: Sequence[tuple[str, Sequence[Span]]] = (), matched: Span | None = None, cited: bool = False,
+                  script: str = "", mode: str = "", anchor: str = "") -> str:
+    """One numbered citation: a summary line (the sentence an answer quoted when ``cited``, else the passage
+    centred on the sentence that ``matched``, offsets into its text; its start by default) that opens to the
+    passage in context, the article's title, source and date, and (for the curious) the retrievers' ranks and
+    the score of the retrieval ``mode`` (fused unless bm25 or dense); its text in the ``script`` of a reader's
+    language; ``anchor`` is its id, which the answer's citation marker links to."""
+    text = hit.passage.text
+    start, end = matched or (0, min(len(text), SNIPPET_CHARS))
+    if cited:  # the quote itself, cut at the snippet's length
+        quote = fold_spaces(text[start:end])
+        shown_snippet = shown(quote if len(quote) <= SNIPPET_CHARS else quote[:SNIPPET_CHARS] + "…", script)
+    else:
+        shown_snippet = shown(snippet(text, (start, end)), script)
     label = f' <span class="wenda-cited">{escape(strings(language)["cited"])}</span>' if cited else ""
     summary = (f'<summary><span class="wenda-number">[{hit.rank}]</span> '
-               f'<span class="wenda-snippet">{escape(snippet)}</span>{label}</summary>')
+               f'<span class="wenda-snippet">{escape(shown_snippet)}</span>{label}</summary>')
     body = passage_context(article, hit, marks, script) + meta_html(article, language, page_of(hit.passage))
     if show_scores:
         body += _scores(hit, language, mode)
     # the rank goes in a class: the chat's HTML sanitiser keeps classes but drops data- attributes
     css = f"wenda-citation wenda-rank-{hit.rank}" + (" wenda-cited-passage" if cited else "")
-    return f'<details class="{css}">{summary}{body}</details>'
+    ident = f' id="{html.escape(anchor)}"' if anchor else ""
+    return f'<details class="{css}"{ident}>{summary}{body}</details>'
+
+
+def anchor_of(key: str, rank: int) -> str:
+    """The id of a reply's citation ``rank``: ``key`` tells replies apart in one chat (their turn)."""
+    return f"wenda-{key}-source-{rank}" if key else f"wenda-source-{rank}"
+
+
+def english_of(text: str, sentence: str, text_spans: Sequence[Span], sentence_spans: Sequence[Span]) -> str:
+    """An answer's short ``text`` (at source offsets ``text_spans`` of its ``sentence``) written the English way
+    (``english.english``); "" when it has none, or when the answer is the whole sentence."""
+    if not text_spans or text == sentence:
+        return ""
+    (at, _), *_ = relative(text_spans, sentence_spans)
+    return english(text, sentence, at)
+
+
+def marker_html(answer: Answer, article: Article, language: str, anchor: str) -> str:
+    """The answer's citation marker: a link to its source (``anchor``) holding a preview of the quoted sentence
+    and its article (title, source, date), shown on hover, on focus, or (on a touch screen) on a first tap."""
+    named = " · ".join(fold_spaces(value) for value in (article.title, article.source, article.date) if value)
+    preview = (f'<span class="wenda-preview" role="tooltip"><span class="wenda-preview-quote">'
+               f'{escape(shown(answer.sentence, language))}</span><span class="wenda-preview-source">'
+               f'[{answer.citation}] {escape(named)}</span></span>')
+    return f'<a class="wenda-ref" href="#{html.escape(anchor)}">[{answer.citation}]{preview}</a>'
 
 
 def answer_html(answer: Answer, articles: Mapping[str, Article], show_scores: bool = False,
-                language: str | None = None, understood: str = "", mode: str = "") -> str:
-    """The reply to one question: the sentence with the short answer marked and its citation number,
-    then every retrieved passage as a numbered citation; or, when Wenda abstains, the message and the
-    closest passages as related, but not an answer. Its words are in ``language`` (the interface's; the
-    answer's own by default), the articles' text in its script; ``understood``, when given, is the question
-    as Wenda understood it from the conversation, shown first so that a wrong guess is seen. The answer's
-    own source is listed first, under its number."""
+                language: str | None = None, understood: str = "", mode: str = "",
+                matched: Mapping[int, Span] | None = None, key: str = "") -> str:
+    """The reply to one question: the sentence with the short answer marked and its citation marker (a link to
+    the source, with a preview), for an English reader the short answer written the English way, then every
+    retrieved passage as a numbered citation, its snippet centred on the sentence that ``matched`` (by rank:
+    ``matched_sentences``); or, when Wenda abstains, the message and the closest passages as related, but not
+    an answer. Its words are in ``language`` (the interface's; the answer's own by default), the articles' text
+    in its script; ``understood``, when given, is the question as Wenda understood it from the conversation,
+    shown first so that a wrong guess is seen. The answer's own source is listed first, under its number.
+    ``key`` tells this reply's links from another's in the same chat. The reply ends with itself as plain text,
+    hidden (``answer_text``): what the chat copies and reads out."""
     language = language or answer.language
     words = strings(language)
+    matched = matched or {}
     # the short answer is marked only when it is shorter than the sentence
     short = answer.text_spans if answer.found and answer.text_spans != answer.sentence_spans else ()
+    in_english = (english_of(answer.text, answer.sentence, answer.text_spans, answer.sentence_spans)
+                  if answer.found and language == "en" else "")
     out = [f'<div class="wenda-reply" lang="{html.escape(language)}">']
     if understood:
         out.append(f'<p class="wenda-understood">{escape(words["understood"])}{escape(understood)}</p>')
     if answer.found:
         sentence = shown(answer.sentence, language)
         marked = highlight(sentence, [(ANSWER, relative(short, answer.sentence_spans))])
-        out.append(f'<p class="wenda-sentence">{marked} <span class="wenda-ref">[{answer.citation}]</span></p>')
+        source = next(h for h in answer.hits if h.rank == answer.citation)
+        marker = marker_html(answer, articles[source.passage.doc_id], language, anchor_of(key, answer.citation))
+        out.append(f'<p class="wenda-sentence">{marked} {marker}</p>')
+        if in_english:
+            out.append(f'<p class="wenda-english" lang="en">{escape(words["english"])}<strong>{escape(in_english)}'
+                       f'</strong></p>')
         if sentence != answer.sentence:  # converted to the reader's script: the original a click away
             out.append(f'<details class="wenda-original"><summary>{escape(words["original"])}</summary>'
                        f'<p lang="{html.escape(detect_language(answer.sentence))}">{escape(answer.sentence)}</p></details>')
@@ -227,11 +312,41 @@ def answer_html(answer: Answer, articles: Mapping[str, Article], show_scores: bo
         for hit in sorted(answer.hits, key=lambda h: not (answer.found and h.rank == answer.citation)):
             cited = answer.found and hit.rank == answer.citation
             marks = [(QUOTE, answer.sentence_spans), (ANSWER, short)] if cited else []
-            out.append(citation_html(hit, articles[hit.passage.doc_id], language, show_scores, marks,
-                                     answer.sentence if cited else "", language, mode))
+            span = _quoted(answer, hit) if cited else matched.get(hit.rank)
+            out.append(citation_html(hit, articles[hit.passage.doc_id], language, show_scores, marks, span, cited,
+                                     language, mode, anchor_of(key, hit.rank)))
         out.append("</div>")
+    lines = answer_text(answer, articles, language, understood, in_english)
+    out.append('<div class="wenda-plain" hidden>' + "".join(f"<p>{escape(line)}</p>" for line in lines) + "</div>")
     out.append("</div>")
     return "".join(out)
+
+
+def _quoted(answer: Answer, hit: Hit) -> Span:
+    """Where the answer's sentence lies in the text of the passage it was taken from."""
+    located = relative(answer.sentence_spans, hit.passage.spans)
+    return located[0][0], located[-1][1]
+
+
+def answer_text(answer: Answer, articles: Mapping[str, Article], language: str, understood: str = "",
+                in_english: str = "") -> list[str]:
+    """The reply as plain text, a line each: how the question was understood, the quoted sentence and its
+    citation number, the short answer (and its English writing), the cited article by title, source and date;
+    or the abstention and the related articles. What the copy button gives and a screen reader reads."""
+    words = strings(language)
+    lines = [f"{words['understood']}{understood}"] if understood else []
+    if answer.found:
+        lines.append(f"{shown(fold_spaces(answer.sentence), language)} [{answer.citation}]")
+        if answer.text != answer.sentence:
+            lines.append(f"{words['answer']}{shown(answer.text, language)}" + (f" ({in_english})" if in_english else ""))
+        cited = [h for h in answer.hits if h.rank == answer.citation]
+    else:
+        lines += [NOT_FOUND.get(language, answer.message), words["related"]]
+        cited = answer.hits
+    for hit in cited:
+        page = page_of(hit.passage)
+        lines.append(f"[{hit.rank}] {source_text(articles[hit.passage.doc_id])}" + (f" · {page}" if page else ""))
+    return lines
 
 
 def question_html(question: str, limit: int = 400) -> str:

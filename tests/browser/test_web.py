@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import app
 import chromium
 from chromium import browser  # noqa: F401  (the fixture)
 
@@ -101,7 +102,8 @@ def test_chinese_and_english_questions_are_answered_with_citations(browser, web_
         expect(reply.locator(".wenda-sentence, .wenda-abstain")).to_be_visible()
         expect(reply.locator("details.wenda-citation").first).to_be_visible()
         expect(page.locator("#wenda-ask")).to_have_text("Ask")  # the interface follows the question
-        expect(page.locator(".wenda-example").first).to_contain_text("How many")
+        expect(page.locator(".wenda-example").first).to_contain_text("What do the articles say about")
+        expect(reply.locator(".wenda-english")).to_have_text("In English: September 2023")
         bottom = page.locator("#wenda-settings").bounding_box()
         page.screenshot(path=str(shots / "wenda-zh-en.png"), full_page=True,
                         clip={"x": 0, "y": 0, "width": 1180, "height": bottom["y"] + bottom["height"] + 24})
@@ -135,14 +137,14 @@ def test_an_empty_question_gets_a_polite_hint_and_the_app_keeps_serving(chinese)
     expect(reply.locator(".wenda-sentence")).to_be_visible()
 
 
-def test_language_switch_settings_and_scores(browser, web_url):
+def test_language_switch_settings_and_scores(browser, web_url, seed_bot):
     context, seen = visit(browser, web_url, locale="en-US")
     page = seen.page
     try:
         expect(page.locator("#wenda-ask")).to_have_text("Ask")
         page.get_by_text("中文", exact=True).click()
         expect(page.locator("#wenda-ask")).to_have_text("提問")
-        expect(page.locator(".wenda-example").first).to_have_text("香港科學園深圳分園進駐了多少家企業？")
+        expect(page.locator(".wenda-example").first).to_have_text(app.example_questions(seed_bot)["zh-Hant"][0])
 
         page.locator("#wenda-settings").get_by_text("設定").click()
         page.get_by_label("BM25 關鍵詞").check()

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 import app
+from bot import Bot
+from bot.script import shown
 
 from conftest import ROOT
 
@@ -79,17 +81,48 @@ def test_a_failure_inside_the_bot_becomes_a_polite_reply(seed_bot, monkeypatch):
     assert "抱歉" in html and "boom" not in html
 
 
-def test_every_language_has_every_label_and_as_many_examples():
+def test_every_language_has_every_label_and_an_example_form():
     keys = set(app.UI["en"])
     assert all(set(words) == keys for words in app.UI.values())
     assert all(set(words["modes"]) >= set(app.SHOWN_MODES) for words in app.UI.values())
-    assert len({len(examples) for examples in app.EXAMPLES.values()}) == 1
+    assert set(app.EXAMPLE_FORMS) == set(app.LANGUAGES)
 
 
-@pytest.mark.parametrize("language", app.LANGUAGES)
-def test_the_examples_are_answered(seed_bot, language):
-    for question in app.EXAMPLES[language]:
-        assert seed_bot.ask(question).found, question
+def test_the_examples_are_drawn_from_the_articles_headings_and_answered(seed_bot):
+    examples = app.example_questions(seed_bot)
+    headings = {part for p in seed_bot.index.passages for part in p.section.split(" › ")}
+    for language in app.LANGUAGES:
+        assert len(examples[language]) == app.EXAMPLE_COUNT
+        for question in examples[language]:
+            assert any(app.EXAMPLE_FORMS[language].format(topic=shown(h, language)) == question for h in headings)
+            assert seed_bot.ask(question).found, question
+
+
+def test_the_examples_come_from_any_corpus(tiny_corpus, tmp_path_factory):
+    from bot.index import build_from_folder
+    from bot.settings import Settings
+
+    folder = tmp_path_factory.mktemp("tiny-index") / "index"
+    build_from_folder(tiny_corpus, folder, Settings(), progress=False)
+    bot = Bot.open(folder)
+    examples = app.example_questions(bot)
+    titles = [article.title for article in bot.index.articles.values()]
+    assert examples["zh-Hant"], "a title of the tiny corpus makes an example"
+    for language in app.LANGUAGES:
+        for question in examples[language]:
+            assert any(shown(title, language) in question for title in titles), question
+            assert bot.ask(question).found
+    rows = app.article_rows(bot)
+    assert sorted(row["title"] for row in rows) == sorted(titles) and all(row["passages"] for row in rows)
+    assert app.coverage_html(rows, "en").startswith('<details class="wenda-coverage"><summary>Wenda covers 3 article(s)')
+
+
+@pytest.mark.parametrize("heading, topic", [
+    ("香港科學園深圳分園", True), ("創科合作 深港雙向奔赴", False), ("熱評", False), ("Harbour ferry", True),
+    ("p. 3", False), ("A headline that runs on for far too many words to name", False),
+])
+def test_a_topic_is_a_short_name_not_a_headline(heading, topic):
+    assert app.is_topic(heading) is topic
 
 
 def test_build_app_makes_a_blocks_with_the_named_api_endpoint(seed_bot):

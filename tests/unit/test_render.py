@@ -71,7 +71,8 @@ def test_found_answer_marks_the_short_answer_in_the_sentence_and_cites_it():
     html = render.answer_html(FOUND, ARTICLES)
     assert "\n" not in html
     assert ('<p class="wenda-sentence">The Star Ferry has carried passengers since '
-            '<mark class="wenda-answer"><strong>1888</strong></mark>. <span class="wenda-ref">[1]</span></p>') in html
+            '<mark class="wenda-answer"><strong>1888</strong></mark>. <a class="wenda-ref" href="#wenda-source-1">[1]'
+            in html)
     assert html.count("<details") == 2
     assert '<p class="wenda-heading">Sources</p>' in html
     assert '<span class="wenda-cited">answer&#x27;s source</span>' in html
@@ -79,7 +80,8 @@ def test_found_answer_marks_the_short_answer_in_the_sentence_and_cites_it():
 
 def test_citation_opens_to_the_passage_in_context_with_the_quote_marked():
     html = render.answer_html(FOUND, ARTICLES)
-    first = re.search(r'<details class="wenda-citation wenda-rank-1 wenda-cited-passage">.*?</details>', html).group()
+    first = re.search(r'<details class="wenda-citation wenda-rank-1 wenda-cited-passage"[^>]*>.*?</details>',
+                      html).group()
     # context: from the heading (two sentences back) to the end; the sentence is the quote, 1888 the answer
     assert ('<blockquote class="wenda-context">Harbour ferry<br><mark class="wenda-quote">The Star Ferry has carried '
             'passengers since </mark><mark class="wenda-answer"><strong>1888</strong></mark>'
@@ -92,7 +94,7 @@ def test_citation_opens_to_the_passage_in_context_with_the_quote_marked():
 
 def test_uncited_passage_is_marked_whole_and_article_markup_is_escaped():
     html = render.answer_html(FOUND, ARTICLES)
-    second = re.search(r'<details class="wenda-citation wenda-rank-2">.*?</details>', html).group()
+    second = re.search(r'<details class="wenda-citation wenda-rank-2"[^>]*>.*?</details>', html).group()
     assert '<mark class="wenda-passage">Tickets cost &lt;b&gt;HK$5&lt;/b&gt;.</mark>' in second
     assert "<b>" not in html
     assert "wenda-quote" not in second
@@ -129,7 +131,8 @@ def test_abstention_says_so_in_the_questions_language_and_lists_related_passages
 
 def test_an_article_url_that_is_not_http_is_not_linked():
     article = Article(doc_id="ferry", title="t", text=TEXT, url="javascript:alert(1)")
-    assert "<a " not in render.answer_html(FOUND, {"ferry": article})
+    html = render.answer_html(FOUND, {"ferry": article})
+    assert "javascript" not in html and "rel=" not in html
 
 
 def test_question_is_shown_as_text_and_shortened():
@@ -149,7 +152,7 @@ def test_seed_answer_marks_exactly_the_cited_source_text(seed_bot, seed_text):
     html = render.answer_html(answer, seed_bot.index.articles)
     (start, end), = answer.text_spans
     assert f'<mark class="wenda-answer"><strong>{seed_text[start:end]}</strong></mark>' in html
-    cited = re.search(rf'<details class="wenda-citation wenda-rank-{answer.citation} wenda-cited-passage">'
+    cited = re.search(rf'<details class="wenda-citation wenda-rank-{answer.citation} wenda-cited-passage"[^>]*>'
                       r".*?</details>", html).group()
     quoted = "".join(re.findall(r'<mark class="wenda-(?:quote|answer)">(?:<strong>)?(.*?)(?:</strong>)?</mark>', cited))
     assert quoted == "".join(seed_text[s:e] for s, e in answer.sentence_spans)
@@ -203,3 +206,85 @@ def test_a_citation_names_the_page_of_a_pdf_it_quotes():
     html = render.citation_html(hit(1, on_page), ARTICLE, "en")
     assert '<span class="wenda-date">2024-05-01</span> · <span class="wenda-page">p. 3</span>' in html
     assert "wenda-page" not in render.citation_html(hit(1, FIRST), ARTICLE, "en")
+
+
+def test_the_citation_marker_links_to_its_source_and_holds_a_preview_of_the_quote():
+    html = render.answer_html(FOUND, ARTICLES, key="3")
+    marker = re.search(r'<a class="wenda-ref" href="#wenda-3-source-1">\[1\]<span class="wenda-preview" '
+                       r'role="tooltip">(.*?)</span></span></a>', html).group(1)
+    assert marker == ('<span class="wenda-preview-quote">The Star Ferry has carried passengers since 1888.</span>'
+                      '<span class="wenda-preview-source">[1] Harbour &lt;ferry&gt; · The Standard · 2024-05-01')
+    assert '<details class="wenda-citation wenda-rank-1 wenda-cited-passage" id="wenda-3-source-1">' in html
+    assert '<details class="wenda-citation wenda-rank-2" id="wenda-3-source-2">' in html
+
+
+@pytest.mark.parametrize("span, expected", [
+    ((50, 80), "…arried passengers since 1888. A crossing takes nine minutes."),  # last: the text before it
+    ((0, 49), "The Star Ferry has carried passengers since 1888. A crossing…"),  # first: what follows it
+    ((10, 80), "…erry has carried passengers since 1888. A crossing takes nin…"),  # longer than 60: its start
+])
+def test_a_snippet_is_centred_on_the_sentence_that_matched(span, expected):
+    assert render.snippet(FIRST.text, span) == expected
+
+
+def test_an_uncited_sources_snippet_shows_the_sentence_that_matched_the_question(seed_bot):
+    from bot.retrieve import Query
+
+    question = "河套合作區累計PCT國際專利申請量有多少？"
+    answer = seed_bot.ask(question, k=5)
+    query = Query(question, seed_bot.encoder)
+    matched = render.matched_sentences(answer.hits, query.weights(seed_bot.index.bm25), query.pairs)
+    html = render.answer_html(answer, seed_bot.index.articles, matched=matched)
+    for hit in answer.hits:
+        start, end = matched[hit.rank]
+        assert hit.passage.text[start:end] in hit.passage.text
+    others = [h for h in answer.hits if h.rank != answer.citation]
+    late = [h for h in others if matched[h.rank][0] > 0]  # a matched sentence that does not open its passage
+    assert late, "some uncited passage matched on a later sentence"
+    for hit in late:
+        summary = re.search(rf'wenda-rank-{hit.rank}"[^>]*><summary>.*?<span class="wenda-snippet">(.*?)</span>',
+                            html).group(1)
+        start, end = matched[hit.rank]
+        assert summary.startswith("…") and hit.passage.text[start:min(end, start + 20)] in summary
+
+
+CAPTIONED = ("港園\n\n深圳分園積極幫助企業牽線各大銀行與投\n\n▲6月11日，園區向10個平台授牌。\n\n新華社\n\n"
+             "資機構，還定期開展路演。\n\n下一段。")
+#             0  2    4                 22 24                         49           61
+CAPTIONED_PASSAGE = Passage(doc_id="c", passage_id="c#1", title="港園", section="", kind="body",
+                            text="深圳分園積極幫助企業牽線各大銀行與投資機構，還定期開展路演。",
+                            spans=((4, 22), (49, 61)))
+
+
+def test_a_caption_the_layout_put_inside_a_passage_is_shown_apart_from_the_quote():
+    article = Article(doc_id="c", title="港園", text=CAPTIONED)
+    assert "".join(CAPTIONED[s:e] for s, e in CAPTIONED_PASSAGE.spans) == CAPTIONED_PASSAGE.text
+    assert render.captions_between(CAPTIONED, CAPTIONED_PASSAGE.spans) == ["▲6月11日，園區向10個平台授牌。 新華社"]
+    html = render.passage_context(article, hit(1, CAPTIONED_PASSAGE), [(render.QUOTE, CAPTIONED_PASSAGE.spans)])
+    quote, caption = html.split("</blockquote>")
+    assert '<mark class="wenda-quote">深圳分園積極幫助企業牽線各大銀行與投資機構，還定期開展路演。</mark>' in quote
+    assert "▲" not in quote
+    assert caption == ('<p class="wenda-caption"><span class="wenda-caption-label">Photo caption</span> '
+                       '▲6月11日，園區向10個平台授牌。 新華社</p>')
+
+
+def test_the_plain_text_holds_the_sentence_the_short_answer_and_the_citation_without_markup():
+    assert render.answer_text(FOUND, ARTICLES, "en") == [
+        "The Star Ferry has carried passengers since 1888. [1]", "Answer: 1888",
+        "[1] Harbour <ferry> · The Standard · A. Writer · 2024-05-01 · https://example.org/ferry"]
+    assert render.answer_text(ABSTAINED, ARTICLES, "zh-Hant", understood="誰創辦？") == [
+        "理解為：誰創辦？", "文章中找不到這個問題的答案。", "相關段落，但並非答案：",
+        "[1] Harbour <ferry> · The Standard · A. Writer · 2024-05-01 · https://example.org/ferry"]
+    html = render.answer_html(FOUND, ARTICLES)
+    assert html.endswith('<div class="wenda-plain" hidden><p>The Star Ferry has carried passengers since 1888. [1]</p>'
+                         '<p>Answer: 1888</p><p>[1] Harbour &lt;ferry&gt; · The Standard · A. Writer · 2024-05-01 · '
+                         'https://example.org/ferry</p></div></div>')
+
+
+def test_an_english_reader_gets_the_chinese_short_answer_written_the_english_way(seed_bot):
+    answer = seed_bot.ask("When did the Shenzhen branch of the Hong Kong Science Park open?")
+    assert answer.found and answer.text == "2023年9月"
+    html = render.answer_html(answer, seed_bot.index.articles, language="en")
+    assert '<p class="wenda-english" lang="en">In English: <strong>September 2023</strong></p>' in html
+    assert "<p>Answer: 2023年9月 (September 2023)</p>" in html
+    assert "wenda-english" not in render.answer_html(answer, seed_bot.index.articles, language="zh-Hant")
