@@ -17,7 +17,6 @@ from typing import Sequence
 import numpy as np
 
 
-
 def files(field: str = "bm25") -> tuple[str, ...]:
     """The file names of a BM25 field in an index folder."""
     return tuple(f"{field}_{part}" for part in ("vocab.json", "indptr.npy", "indices.npy", "weights.npy", "idf.npy"))

@@ -106,12 +106,11 @@ class Retriever:
         the passage still matches. Only the question's own Chinese counts there: the bigrams of dictionary
         translations of an English question cost XQuAD en→zh 2 points of BM25 R@1 (eval/RESULTS.md)."""
         words_ranking = self.index.sparse(words, n)
-        weight = self.settings.bigram_weight
-        if not weight:
+        pairs = char_bigrams(query.text) if self.settings.bigram_weight else []
+        if not pairs:
             return words_ranking
-        pairs = char_bigrams(query.text)
-        bigram_ranking = self.index.sparse(pairs, n, "bigrams") if pairs else []
-        return order(convex(words_ranking, bigram_ranking, 1 / (1 + weight)))[:n]
+        bigram_ranking = self.index.sparse(pairs, n, "bigrams")
+        return order(convex(words_ranking, bigram_ranking, 1 / (1 + self.settings.bigram_weight)))[:n]
 
     def rerank(self, query: Query, fused: list[tuple[int, float]], share: float) -> list[tuple[int, float]]:
         """``fused`` re-scored by the evidence of each of its first ``evidence_depth`` passages' best

