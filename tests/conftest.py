@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import importlib.util
 import os
 import re
@@ -152,8 +151,10 @@ class MilvusLite:
         from bot.backends.milvus import lite_server
 
         command, env = lite_server(self.folder / "milvus.db", self.port)
-        self.process = subprocess.Popen(command, cwd=self.folder, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=(self.folder / "server.log").open("ab"), preexec_fn=_die_with_parent)
+        # no preexec_fn: forking Python code out of a process with gRPC threads can hang the child before exec
+        self.process = subprocess.Popen([sys.executable, "-c", DIE_WITH_PARENT, env["LD_LIBRARY_PATH"], *command],
+                                        cwd=self.folder, stdout=subprocess.DEVNULL,
+                                        stderr=(self.folder / "server.log").open("ab"))
         deadline = time.monotonic() + 60
         while not _listening(self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -181,10 +182,11 @@ def _listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _die_with_parent() -> None:
-    """In the child: ask Linux to SIGKILL it when the test process dies (PR_SET_DEATHSIG), so no server outlives a
-    killed test run."""
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+# A fresh interpreter asks Linux to SIGKILL it when the test process dies (PR_SET_PDEATHSIG), then becomes the
+# server (exec keeps the PID), so no server outlives a killed test run. The server's library path (argv[1]) is
+# set only for the exec: Python itself does not start with Milvus Lite's libraries.
+DIE_WITH_PARENT = ("import ctypes, os, signal, sys; ctypes.CDLL(None).prctl(1, signal.SIGKILL); "
+                   "os.execve(sys.argv[2], sys.argv[2:], {**os.environ, 'LD_LIBRARY_PATH': sys.argv[1]})")
 
 
 @pytest.fixture(scope="session")
