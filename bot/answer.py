@@ -340,7 +340,7 @@ def extract(query: Query, hits: list[Hit], encoder: Encoder, index: Index, setti
     then picks the span inside it."""
     language = query.language
     abstain = Answer(query.text, language, False, hits, message=NOT_FOUND[language])
-    kind = question_type(query.text)
+    kind = question_type(query.written)
     learned = settings.selection == "learned"
     candidates = answer_candidates(query, hits, None if learned else encoder, index, settings.answer_passages, kind)
     if not candidates:
@@ -352,7 +352,7 @@ def extract(query: Query, hits: list[Hit], encoder: Encoder, index: Index, setti
     span = read_span(reader, query, best) if reader is not None else None
     if span is None:
         words = set(query.tokens) | {t for senses in query.translations(index.bm25).values() for t in senses}
-        span = best_span(best.text, query.text, kind, words)
+        span = best_span(best.text, query.written, kind, words)
     passage = best.hit.passage
     text_start, text_end = (best.start + span[0], best.start + span[1]) if span else (best.start, best.end)
     return Answer(

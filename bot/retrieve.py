@@ -10,6 +10,7 @@ from functools import cached_property
 import numpy as np
 
 from .bm25 import BM25
+from .cantonese import written
 from .crossencoder import load_reranker
 from .encoders import Encoder
 from .errors import QueryError
@@ -39,8 +40,13 @@ class Query:
         return detect_language(self.text)
 
     @cached_property
+    def written(self) -> str:
+        """The question normalised, Cantonese read as standard written Chinese: what is searched and matched."""
+        return written(self.text)
+
+    @cached_property
     def tokens(self) -> list[str]:
-        return tokens(self.text)
+        return tokens(self.written)
 
     @cached_property
     def vector(self) -> np.ndarray:
@@ -61,7 +67,7 @@ class Query:
 
     @cached_property
     def pairs(self) -> frozenset[str]:
-        return char_pairs(self.text)
+        return char_pairs(self.written)
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,7 @@ class Retriever:
         the passage still matches. Only the question's own Chinese counts there: the bigrams of dictionary
         translations of an English question cost XQuAD en→zh 2 points of BM25 R@1 (eval/RESULTS.md)."""
         words_ranking = self.index.sparse(words, n)
-        pairs = char_bigrams(query.text) if self.settings.bigram_weight else []
+        pairs = char_bigrams(query.written) if self.settings.bigram_weight else []
         if not pairs:
             return words_ranking
         bigram_ranking = self.index.sparse(pairs, n, "bigrams")

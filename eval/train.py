@@ -121,7 +121,7 @@ def collect(benchmark: Benchmark, source: str, family: str, settings: Settings, 
                        for s in split_sentences(h.passage.text)), progress)
     out = []
     for q, query, hits, negative in tqdm(asked, desc=f"{source}: candidates", unit="q", disable=not progress):
-        kind = question_type(query.text)
+        kind = question_type(query.written)
         candidates = answer_candidates(query, hits, sentences, index, settings.answer_passages, kind)
         if not candidates:
             continue
