@@ -10,10 +10,10 @@ from pathlib import Path
 
 import jieba
 
-from .text import normalize
+from .text import CJK, normalize
 
 LEXICON = Path(__file__).resolve().parent / "data" / "cantonese.tsv"
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_CJK_RUN = re.compile(f"[{CJK}]+")
 
 
 @functools.lru_cache(maxsize=1)
